@@ -1,0 +1,154 @@
+"""chartdrop's settings: one table, read from the environment and/or one TOML file.
+
+Precedence: environment variable > TOML file > default. The TOML file is
+`$CHARTDROP_CONFIG` if set, else `./chartdrop.toml` when present. Keys in the file
+are the variable names without the `CHARTDROP_` prefix, in lower case
+(`whisper_model = "small.en"`).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "CHARTDROP_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting chartdrop reads. Field docs become the README's table."""
+
+    data_dir: Path = Path("var")
+    """Database file, archive of originals, quarantine."""
+    inbox: Path = Path("inbox")
+    """The watched drop folder."""
+    database_url: str = ""
+    """SQLAlchemy URL; empty means an SQLite file in the data dir."""
+    whisper_model: str = "bundled:tiny.en"
+    """faster-whisper model name or local CTranslate2 folder; `bundled:tiny.en` ships with chartdrop."""
+    whisper_device: str = "auto"
+    """`auto`, `cpu` or `cuda`."""
+    whisper_compute_type: str = "auto"
+    """`auto` (int8 on CPU, float16 on CUDA) or any CTranslate2 compute type."""
+    whisper_threads: int = 2
+    """CPU threads per transcription."""
+    whisper_beam_size: int = 5
+    """Beam width for decoding."""
+    language: str = "en"
+    """Spoken/written language of the notes."""
+    workers: int = 1
+    """Worker threads in `chartdrop watch`."""
+    settle_seconds: float = 1.0
+    """A file whose size and mtime are unchanged this long is complete."""
+    poll_seconds: float = 2.0
+    """How often the watcher rescans the inbox as a safety net for missed events."""
+    lease_seconds: float = 600.0
+    """How long a worker's claim on a document lasts before another may retry it."""
+    max_attempts: int = 3
+    """Claims per document before it is failed for good."""
+    max_file_mb: float = 512.0
+    """Larger files are quarantined unread."""
+    max_pages: int = 200
+    """Longer PDFs are quarantined unread."""
+    max_audio_minutes: float = 180.0
+    """Longer recordings are quarantined unread."""
+    ocr_dpi: int = 300
+    """Resolution for rendering image-only PDF pages."""
+
+    @property
+    def archive_dir(self) -> Path:
+        return self.data_dir / "archive"
+
+    @property
+    def quarantine_dir(self) -> Path:
+        return self.data_dir / "quarantine"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'chartdrop.db').resolve()}"
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some settings changed (tests and CLI options)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return Settings(**_coerce_all(values))
+
+
+def _coerce(name: str, raw: Any) -> Any:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    kind = kind if isinstance(kind, str) else kind.__name__
+    try:
+        if kind == "Path":
+            return Path(raw).expanduser()
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        return str(raw)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"setting {ENV_PREFIX}{name.upper()}: cannot read {raw!r} as {kind}") from exc
+
+
+def _coerce_all(values: dict[str, Any]) -> dict[str, Any]:
+    return {name: _coerce(name, value) for name, value in values.items()}
+
+
+class SettingsError(ValueError):
+    """A setting has a value chartdrop cannot use."""
+
+
+def config_file(environ: dict[str, str] | os._Environ[str] | None = None) -> Path | None:
+    environ = os.environ if environ is None else environ
+    explicit = environ.get(f"{ENV_PREFIX}CONFIG")
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise SettingsError(f"{ENV_PREFIX}CONFIG names {path}, which is not a file")
+        return path
+    default = Path("chartdrop.toml")
+    return default if default.is_file() else None
+
+
+def load_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> Settings:
+    """Settings from the TOML file (if any) overlaid with `CHARTDROP_*` variables."""
+    environ = os.environ if environ is None else environ
+    names = {f.name for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    path = config_file(environ)
+    if path is not None:
+        with path.open("rb") as handle:
+            table = tomllib.load(handle)
+        unknown = sorted(set(table) - names)
+        if unknown:
+            raise SettingsError(f"{path}: unknown settings {', '.join(unknown)}")
+        values.update(table)
+    for name in names:
+        raw = environ.get(f"{ENV_PREFIX}{name.upper()}")
+        if raw is not None and raw != "":
+            values[name] = raw
+    return Settings(**_coerce_all(values))
+
+
+def settings_table() -> list[tuple[str, str, str]]:
+    """(variable, default, meaning) rows, for docs and `chartdrop config`."""
+    import ast
+    import inspect
+
+    source = inspect.getsource(Settings)
+    docs: dict[str, str] = {}
+    tree = ast.parse(source)
+    body = tree.body[0].body  # type: ignore[attr-defined]
+    for node, after in zip(body, body[1:], strict=False):
+        if isinstance(node, ast.AnnAssign) and isinstance(after, ast.Expr):
+            docs[node.target.id] = after.value.value  # type: ignore[attr-defined,union-attr]
+    defaults = Settings()
+    return [
+        (f"{ENV_PREFIX}{f.name.upper()}", str(getattr(defaults, f.name)) or "(empty)", docs.get(f.name, ""))
+        for f in fields(Settings)
+    ]
+

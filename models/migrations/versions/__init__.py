@@ -1,0 +1,1 @@
+"""chartdrop stage."""
