@@ -8,6 +8,7 @@ are the variable names without the `CHARTDROP_` prefix, in lower case
 
 from __future__ import annotations
 
+import itertools
 import os
 import tomllib
 from dataclasses import dataclass, fields
@@ -91,7 +92,9 @@ def _coerce(name: str, raw: Any) -> Any:
             return float(raw)
         return str(raw)
     except (TypeError, ValueError) as exc:
-        raise SettingsError(f"setting {ENV_PREFIX}{name.upper()}: cannot read {raw!r} as {kind}") from exc
+        raise SettingsError(
+            f"setting {ENV_PREFIX}{name.upper()}: cannot read {raw!r} as {kind}"
+        ) from exc
 
 
 def _coerce_all(values: dict[str, Any]) -> dict[str, Any]:
@@ -143,12 +146,15 @@ def settings_table() -> list[tuple[str, str, str]]:
     docs: dict[str, str] = {}
     tree = ast.parse(source)
     body = tree.body[0].body  # type: ignore[attr-defined]
-    for node, after in zip(body, body[1:], strict=False):
+    for node, after in itertools.pairwise(body):
         if isinstance(node, ast.AnnAssign) and isinstance(after, ast.Expr):
             docs[node.target.id] = after.value.value  # type: ignore[attr-defined,union-attr]
     defaults = Settings()
     return [
-        (f"{ENV_PREFIX}{f.name.upper()}", str(getattr(defaults, f.name)) or "(empty)", docs.get(f.name, ""))
+        (
+            f"{ENV_PREFIX}{f.name.upper()}",
+            str(getattr(defaults, f.name)) or "(empty)",
+            docs.get(f.name, ""),
+        )
         for f in fields(Settings)
     ]
-
