@@ -76,9 +76,10 @@ class Document(Base):
     lease_expires_at: Mapped[datetime | None]
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]
-    # Where the original lies now: spool while queued, then archive or quarantine.
+    # Where the original was queued (the spool), and where it lies now: the spool
+    # while queued, then its place in the archive or the quarantine.
+    spool_path: Mapped[str] = mapped_column(String(1024), unique=True)
     stored_path: Mapped[str] = mapped_column(String(1024))
-    archived_path: Mapped[str | None] = mapped_column(String(1024))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
 
     transcript: Mapped[Transcript | None] = relationship(back_populates="document")

@@ -47,7 +47,7 @@ def upgrade() -> None:
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("processed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("stored_path", sa.String(length=1024), nullable=False),
-        sa.Column("archived_path", sa.String(length=1024), nullable=True),
+        sa.Column("spool_path", sa.String(length=1024), nullable=False),
         sa.Column("duplicate_of_id", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["duplicate_of_id"],
@@ -55,6 +55,7 @@ def upgrade() -> None:
             name=op.f("fk_documents_duplicate_of_id_documents"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_documents")),
+        sa.UniqueConstraint("spool_path", name=op.f("uq_documents_spool_path")),
     )
     with op.batch_alter_table("documents", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_documents_sha256"), ["sha256"], unique=False)

@@ -1,0 +1,125 @@
+"""Running the pipeline to completion on given files: `chartdrop process` (one-shot)
+and `backfill` (a folder of legacy notes, resumable)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chartdrop.ingest import queue
+from chartdrop.ingest.files import sha256_file, walk_files
+from chartdrop.ingest.pipeline import Outcome, Worker, recover_spool
+from chartdrop.models import DocumentStatus
+from sqlalchemy.orm import Session, sessionmaker
+
+from chartdrop.settings import Settings
+
+
+@dataclass
+class BatchReport:
+    document_ids: dict[Path, int] = field(default_factory=dict)  # file → its document
+    skipped: dict[Path, int] = field(default_factory=dict)  # done in an earlier run
+    unreadable: dict[Path, str] = field(default_factory=dict)  # could not even be read
+    outcomes: dict[int, Outcome] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[Outcome]:
+        return [o for o in self.outcomes.values() if o.status == DocumentStatus.FAILED]
+
+
+def drain(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    document_ids: set[int],
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> dict[int, Outcome]:
+    """Process the given queued documents with `settings.workers` threads; return when
+    none of them is left to claim."""
+    outcomes: dict[int, Outcome] = {}
+    lock = threading.Lock()
+
+    def collect(outcome: Outcome) -> None:
+        with lock:
+            outcomes[outcome.document_id] = outcome
+        if on_outcome is not None:
+            on_outcome(outcome)
+
+    stop = threading.Event()
+    workers = [
+        Worker(factory, settings, stop, on_outcome=collect, only=document_ids, exit_when_idle=True)
+        for _ in range(max(1, settings.workers))
+    ]
+    for worker in workers:
+        worker.start()
+    try:
+        for worker in workers:
+            while worker.is_alive():
+                worker.join(0.2)
+    except KeyboardInterrupt:
+        stop.set()  # workers finish the document in hand, then stop
+        for worker in workers:
+            worker.join()
+        raise
+    return outcomes
+
+
+def process_files(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    paths: Iterable[Path],
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> BatchReport:
+    """Copy each file into the queue (the caller's file stays where it is) and run
+    the whole pipeline on it now."""
+    recover_spool(factory, settings)
+    report = BatchReport()
+    for path in paths:
+        try:
+            registration = queue.register(factory, settings, path, keep_source=True)
+        except OSError as exc:
+            report.unreadable[path] = f"cannot read the file ({exc.strerror or type(exc).__name__})"
+            continue
+        if registration is None:
+            report.unreadable[path] = "the file does not exist"
+            continue
+        report.document_ids[path] = registration.document_id
+    queued = set(report.document_ids.values())
+    report.outcomes = drain(factory, settings, queued, on_outcome)
+    return report
+
+
+def backfill(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    directory: Path,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    on_registered: Callable[[int], None] | None = None,
+) -> BatchReport:
+    """Every file under `directory` through the pipeline. Resumable: content already
+    received (staged, failed, or queued by an interrupted run) is not taken again;
+    queued leftovers of an earlier run are processed now."""
+    recover_spool(factory, settings)
+    report = BatchReport()
+    leftovers: set[int] = set()
+    for path in walk_files(directory):
+        try:
+            digest = sha256_file(path)
+        except OSError as exc:
+            report.unreadable[path] = f"cannot read the file ({exc.strerror or type(exc).__name__})"
+            continue
+        existing = queue.find_original(factory, digest[0])
+        if existing is not None:
+            report.skipped[path] = existing.id
+            if existing.status in (DocumentStatus.QUEUED, DocumentStatus.PROCESSING):
+                leftovers.add(existing.id)
+            continue
+        registration = queue.register(factory, settings, path, keep_source=True, digest=digest)
+        if registration is not None:
+            report.document_ids[path] = registration.document_id
+    todo = set(report.document_ids.values()) | leftovers
+    if on_registered is not None:
+        on_registered(len(todo))
+    report.outcomes = drain(factory, settings, todo, on_outcome)
+    return report
