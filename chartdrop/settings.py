@@ -29,7 +29,7 @@ class Settings:
     database_url: str = ""
     """SQLAlchemy URL; empty means an SQLite file in the data dir."""
     whisper_model: str = "bundled:tiny.en"
-    """faster-whisper model name or local CTranslate2 folder; `bundled:tiny.en` ships with chartdrop."""
+    """faster-whisper model name or local CTranslate2 folder; `bundled:tiny.en` is shipped."""
     whisper_device: str = "auto"
     """`auto`, `cpu` or `cuda`."""
     whisper_compute_type: str = "auto"

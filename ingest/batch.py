@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from chartdrop.ingest import queue
 from chartdrop.ingest.files import sha256_file, walk_files
 from chartdrop.ingest.pipeline import Outcome, Worker, recover_spool
 from chartdrop.models import DocumentStatus
-from sqlalchemy.orm import Session, sessionmaker
-
 from chartdrop.settings import Settings
 
 

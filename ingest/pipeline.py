@@ -9,6 +9,9 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
 from chartdrop.ingest import queue
 from chartdrop.ingest.files import (
     archive_destination,
@@ -29,9 +32,6 @@ from chartdrop.models import (
     transaction,
 )
 from chartdrop.nlp import Extraction, extract
-from sqlalchemy import select
-from sqlalchemy.orm import Session, sessionmaker
-
 from chartdrop.settings import Settings
 
 log = logging.getLogger("chartdrop.ingest")

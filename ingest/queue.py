@@ -11,6 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
 from chartdrop.ingest.files import (
     archive_destination,
     copy_file,
@@ -19,10 +23,6 @@ from chartdrop.ingest.files import (
     spool_destination,
 )
 from chartdrop.models import Document, DocumentStatus, record_event, transaction
-from sqlalchemy import and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
-
 from chartdrop.settings import Settings
 
 log = logging.getLogger("chartdrop.ingest")

@@ -13,13 +13,13 @@ import threading
 import time
 from pathlib import Path
 
-from chartdrop.ingest import queue
-from chartdrop.ingest.files import is_ignored, walk_files
-from chartdrop.ingest.pipeline import Worker, recover_spool
 from sqlalchemy.orm import Session, sessionmaker
 from watchdog.events import FileClosedEvent, FileMovedEvent, FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from chartdrop.ingest import queue
+from chartdrop.ingest.files import is_ignored, walk_files
+from chartdrop.ingest.pipeline import Worker, recover_spool
 from chartdrop.settings import Settings
 
 log = logging.getLogger("chartdrop.ingest")

@@ -14,9 +14,10 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from chartdrop.models.entities import AuditEvent, utcnow
 from sqlalchemy import Engine, create_engine, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
+
+from chartdrop.models.entities import AuditEvent, utcnow
 
 GENESIS_HASH = "0" * 64
 # Any constant works: it only has to be the same for every chartdrop process.

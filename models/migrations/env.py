@@ -1,6 +1,7 @@
 """Alembic environment: chartdrop's metadata, URL from the caller's Config."""
 
 from alembic import context
+
 from chartdrop.models.database import make_engine
 from chartdrop.models.entities import Base
 

@@ -1,0 +1,80 @@
+"""A draft's review transitions: approve (links or creates the Patient) and reject."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from chartdrop.models.database import record_event
+from chartdrop.models.entities import DraftEntry, DraftState, Patient
+
+
+class ReviewError(ValueError):
+    """The draft cannot make this transition (missing, already reviewed, ...)."""
+
+
+def _pending(session: Session, draft_id: int) -> DraftEntry:
+    draft = session.get(DraftEntry, draft_id, with_for_update=True)
+    if draft is None:
+        raise ReviewError(f"There is no draft {draft_id}.")
+    if draft.state != DraftState.PENDING:
+        raise ReviewError(f"Draft {draft_id} is already {draft.state}.")
+    return draft
+
+
+def _value(draft: DraftEntry, name: str) -> str | None:
+    field = (draft.demographics or {}).get(name)
+    return field.get("value") if isinstance(field, dict) else None
+
+
+def link_patient(session: Session, draft: DraftEntry) -> Patient:
+    """The patient this draft is about: same MRN, else same name and date of birth,
+    else a new patient. (Fuzzy matching and technician choice come with chart/.)"""
+    mrn, dob = _value(draft, "mrn"), _value(draft, "date_of_birth")
+    first, last = _value(draft, "first_name"), _value(draft, "last_name")
+    patient = None
+    if mrn:
+        patient = session.scalar(select(Patient).where(Patient.mrn == mrn))
+    if patient is None and first and last and dob:
+        query = select(Patient).where(
+            Patient.first_name.ilike(first),
+            Patient.last_name.ilike(last),
+            Patient.date_of_birth == dob,
+        )
+        if mrn:  # a patient charted under another MRN is someone else
+            query = query.where(or_(Patient.mrn.is_(None), Patient.mrn == mrn))
+        patient = session.scalar(query)
+    if patient is None:
+        patient = Patient(
+            mrn=mrn, first_name=first, last_name=last, date_of_birth=dob, sex=_value(draft, "sex")
+        )
+        session.add(patient)
+        session.flush()
+        record_event(session, "system", "patient_created", "patient", patient.id)
+    return patient
+
+
+def approve_draft(session: Session, draft_id: int, reviewer: str) -> DraftEntry:
+    """Approve in the caller's transaction: patient linked, reviewer and time recorded."""
+    draft = _pending(session, draft_id)
+    patient = link_patient(session, draft)
+    draft.patient_id = patient.id
+    draft.state = DraftState.APPROVED
+    draft.reviewer = reviewer
+    draft.reviewed_at = datetime.now(UTC)
+    record_event(session, reviewer, "approved", "draft", draft.id, {"patient": patient.id})
+    return draft
+
+
+def reject_draft(session: Session, draft_id: int, reviewer: str, reason: str) -> DraftEntry:
+    if not reason.strip():
+        raise ReviewError("A rejection needs a reason for the physician.")
+    draft = _pending(session, draft_id)
+    draft.state = DraftState.REJECTED
+    draft.reviewer = reviewer
+    draft.reviewed_at = datetime.now(UTC)
+    draft.reason = reason.strip()
+    record_event(session, reviewer, "rejected", "draft", draft.id)
+    return draft

@@ -1,0 +1,144 @@
+"""ICD-10-CM code book: billable codes, their descriptions, and a term index built from the
+tabular list (descriptions and inclusion terms) of `simple_icd_10_cm`.
+
+Importing `simple_icd_10_cm` parses its XML (~1.5 s) and building the index takes ~0.6 s more,
+so the result is written once to a JSON cache keyed by the package version and BUILD_VERSION;
+later starts read it in a fraction of a second. A cache that cannot be written is not an error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .normalize import term_key
+
+log = logging.getLogger(__name__)
+
+BUILD_VERSION = 4  # bump whenever the index-building rules below change
+MAX_TERM_WORDS = 8
+# Chapters left out of automatic matching: injuries and poisonings need 7th characters and
+# context (S, T), external causes (V-Y), status/encounter codes (Z) and special-purpose U codes
+# describe circumstances, not problems. The curated lexicon may still name codes from them.
+_SKIP_CHAPTER_LETTERS = frozenset("STUVWXYZ")
+_QUALIFIERS = re.compile(
+    r",?\s*\b(?:unspecified|nos|not elsewhere classified|uncomplicated|without complications)\b",
+    re.IGNORECASE,
+)
+SCORE_DESCRIPTION = 0.9
+SCORE_INCLUSION = 0.85
+SCORE_VIA_PARENT = 0.7
+
+
+@dataclass(frozen=True, slots=True)
+class CodeBook:
+    descriptions: dict[str, str]  # billable code -> description
+    terms: dict[str, list[tuple[str, float]]]  # normalised term -> ranked (code, score)
+
+    def describe(self, code: str) -> str | None:
+        return self.descriptions.get(code)
+
+    def is_billable(self, code: str) -> bool:
+        return code in self.descriptions
+
+
+def cache_dir() -> Path:
+    """`$CHARTDROP_DATA_DIR/cache` (default `var/cache`), where the compiled index is kept."""
+    return Path(os.environ.get("CHARTDROP_DATA_DIR") or "var").expanduser() / "cache"
+
+
+def _cache_path() -> Path:
+    version = metadata.version("simple-icd-10-cm")
+    return cache_dir() / f"icd10cm-index-{version}-b{BUILD_VERSION}.json"
+
+
+def _variants(text: str) -> set[str]:
+    """Natural-language keys for a tabular description: qualifiers and parentheses removed."""
+    base = _QUALIFIERS.sub("", text).strip(" ,")
+    base = re.sub(r"^unspecified\s+", "", base, flags=re.IGNORECASE)
+    keys = set()
+    # "Essential (primary) hypertension" -> "essential hypertension" and "essential primary ..."
+    for variant in (re.sub(r"\s*\([^)]*\)", "", base), re.sub(r"[()]", "", base)):
+        variant = variant.strip(" ,")
+        if not variant or "," in variant or "[" in variant:
+            continue  # inverted or bracketed forms are never said that way
+        key = term_key(variant)
+        if key and len(key.split()) <= MAX_TERM_WORDS:
+            keys.add(key)
+    return keys
+
+
+def _default_leaf(cm: Any, code: str) -> str | None:
+    """The billable code a coder would pick for a category term: its 'unspecified' leaf."""
+    leaves = [c for c in cm.get_descendants(code) if cm.is_leaf(c)]
+    if len(leaves) == 1:
+        return leaves[0]
+    unspecified = [c for c in leaves if "unspecified" in cm.get_description(c).lower()]
+    # ICD-10-CM puts "unspecified" last: prefer the shortest code ending in 9.
+    return min(unspecified, key=lambda c: (len(c), not c.endswith("9"), c)) if unspecified else None
+
+
+def build_codebook() -> CodeBook:
+    import simple_icd_10_cm as cm
+
+    descriptions: dict[str, str] = {}
+    found: dict[str, dict[str, float]] = {}
+    for code in cm.get_all_codes(with_dots=True):
+        if cm.is_chapter_or_block(code):
+            continue
+        leaf = cm.is_leaf(code)
+        if leaf:
+            descriptions[code] = cm.get_description(code)
+        if code[0] in _SKIP_CHAPTER_LETTERS:
+            continue
+        texts = [(cm.get_description(code), SCORE_DESCRIPTION)]
+        texts += [(term, SCORE_INCLUSION) for term in cm.get_inclusion_term(code)]
+        for text, score in texts:
+            for key in _variants(text):
+                target = code if leaf else None
+                if target is None:
+                    target, score = _default_leaf(cm, code), SCORE_VIA_PARENT
+                if target is None:
+                    continue
+                codes = found.setdefault(key, {})
+                codes[target] = max(score, codes.get(target, 0.0))
+    terms = {
+        key: sorted(codes.items(), key=lambda cs: (-cs[1], len(cs[0]), cs[0]))
+        for key, codes in found.items()
+    }
+    return CodeBook(descriptions=descriptions, terms=terms)
+
+
+def load_codebook(use_cache: bool = True) -> CodeBook:
+    """The code book from the cache, building (and caching) it when absent or stale."""
+    path = _cache_path()
+    if use_cache and path.is_file():
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            terms = {k: [(c, s) for c, s in v] for k, v in data["terms"].items()}
+            return CodeBook(descriptions=data["descriptions"], terms=terms)
+        except (OSError, ValueError, KeyError, TypeError):
+            log.warning("ICD-10-CM index cache unreadable; rebuilding")
+    book = build_codebook()
+    if use_cache:
+        _write_cache(path, book)
+    return book
+
+
+def _write_cache(path: Path, book: CodeBook) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write then rename, so a concurrent reader never sees half a file.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump({"descriptions": book.descriptions, "terms": book.terms}, handle)
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("could not write ICD-10-CM index cache: %s", exc.__class__.__name__)

@@ -1,0 +1,205 @@
+"""Demographics with evidence spans into the original text: names (names.py), date of birth,
+date of service, MRN, age and sex, from typed headers or dictated phrases.
+
+Everything works on the raw text with case-insensitive patterns (speech recognisers add
+capitals and punctuation anywhere), so spans are exact character offsets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from . import resources
+from .dates import date_at
+from .names import find_patient_name, find_provider
+from .numbers import NUMBER_WORDS, UNITS, parse_cardinal, parse_digit_string, tokenize
+from .types import DEMOGRAPHIC_FIELDS, Field
+
+_FAMILY = frozenset(resources.read_json("demographics.json")["family_words"])
+
+_DOB_LABEL = re.compile(
+    r"\b(?:date[ \t]+of[ \t]+birth|d\.?[ \t]?o\.?[ \t]?b\b\.?|birth[ \t]*date|birthdate|birthday"
+    r"|born(?:[ \t]+on)?)",
+    re.IGNORECASE,
+)
+
+
+def _date_label(kinds: str) -> re.Pattern[str]:
+    """ "Date of service", "service date" and the like for each kind in `kinds`."""
+    return re.compile(rf"\b(?:date[ \t]+of[ \t]+(?:{kinds})|(?:{kinds})[ \t]+date)", re.I)
+
+
+# (label, confidence): the service date proper, then dates that usually equal it.
+_DOS_LABELS = [
+    (_date_label("service|visit|encounter"), 0.95),
+    (re.compile(r"\bd\.?o\.?s\b\.?", re.I), 0.95),
+    (_date_label("exam|examination|consultation|procedure|operation|surgery|study"), 0.9),
+    (re.compile(r"(?im)^[ \t]*date[ \t]*:"), 0.75),
+    (_date_label("admission|discharge"), 0.7),
+    (re.compile(r"\bseen[ \t]+(?:on|today)", re.I), 0.7),
+]
+_MRN_LABEL = re.compile(
+    r"\b(?:medical[ \t]+record[ \t]+(?:number|no\b\.?|num\b|#)|med(?:ical)?[ \t]+rec(?:ord)?[ \t]*#"
+    r"|m\.?[ \t]?r\.?[ \t]?n\b\.?|mr[ \t]*(?:#|no\b\.?|number)"
+    r"|(?:record|chart|hospital)[ \t]+(?:number|no\b\.?|#)"
+    r"|patient[ \t]+(?:id|number)\b|medical[ \t]+record)",
+    re.IGNORECASE,
+)
+_MRN_LEAD = re.compile(r"[ \t]*(?:is\b|was\b)?[ \t:#.,\-]*(?:is\b)?[ \t]*", re.IGNORECASE)
+_MRN_TYPED = re.compile(r"(?=[A-Za-z\-]{0,4}\d)[A-Za-z0-9][A-Za-z0-9\-]{2,19}\b")
+_NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
+_NUM = rf"(?:\d{{1,3}}|(?:{_NUMBER_WORD})(?:[ \t-]+(?:{_NUMBER_WORD}))*)"
+_AGE_PATTERNS = [
+    (re.compile(rf"\b(?P<num>{_NUM})[ \t-]*(?:years?|yrs?)[ \t-]*old\b", re.I), 0.9),
+    (re.compile(r"\b(?P<num>\d{1,3})[ \t]*(?:y/o|y\.o\.|yo|yr old)(?![A-Za-z])", re.I), 0.85),
+    (re.compile(rf"\b(?P<num>{_NUM})[ \t]+years?[ \t]+of[ \t]+age\b", re.I), 0.9),
+    (
+        re.compile(
+            rf"\b(?:age|aged)[ \t]*(?::|is)?[ \t]*(?P<num>{_NUM})\b"
+            r"(?![ \t]*(?:months?|weeks?|days?))",
+            re.I,
+        ),
+        0.85,
+    ),
+]
+_SEX_WORDS = {
+    "male": "male", "man": "male", "gentleman": "male", "boy": "male", "m": "male",
+    "female": "female", "woman": "female", "lady": "female", "girl": "female", "f": "female",
+}  # fmt: skip
+_SEX_AFTER_AGE = re.compile(
+    r"(?:years?|yrs?)[ \t-]*old[ \t,]+(?:[A-Za-z\-]+[ \t]+){0,3}?"
+    r"(?P<sex>male|female|man|woman|gentleman|lady|boy|girl)\b",
+    re.I,
+)
+_SEX_LABEL = re.compile(r"\b(?:sex|gender)[ \t]*(?::|is)?[ \t]*(?P<sex>male|female|m|f)\b", re.I)
+_PRONOUNS = {
+    "female": re.compile(r"\b(?:she|her|hers|herself)\b", re.I),
+    "male": re.compile(r"\b(?:he|him|his|himself)\b", re.I),
+}
+
+
+def find_dob(text: str) -> Field | None:
+    for m in _DOB_LABEL.finditer(text):
+        hit = date_at(text, m.end(), past=True)
+        if hit:
+            colon = ":" in text[m.end() : hit[1]]
+            return Field(hit[0], hit[1], hit[2], 0.95 if colon else 0.9)
+    return None
+
+
+def find_date_of_service(text: str) -> Field | None:
+    for pattern, confidence in _DOS_LABELS:
+        for m in pattern.finditer(text):
+            hit = date_at(text, m.end(), past=False)
+            if hit:
+                return Field(hit[0], hit[1], hit[2], confidence)
+    return None
+
+
+def find_mrn(text: str) -> Field | None:
+    for m in _MRN_LABEL.finditer(text):
+        lead = _MRN_LEAD.match(text, m.end())
+        pos = lead.end() if lead else m.end()
+        window = re.split(r"[\n;]|\.(?:\s|$)", text[pos : pos + 160])[0]
+        tokens = tokenize(window, pos)
+        if not tokens:
+            continue
+        first = tokens[0][0]
+        if first.isdigit() or first in UNITS or first in NUMBER_WORDS - {"and", "first", "second"}:
+            parsed = parse_digit_string(_digit_words(tokens), 0)
+            if parsed and len(parsed[0]) >= 3:
+                end = tokens[parsed[1] - 1][2]
+                # One typed run of digits is surer than digits pieced together from speech.
+                return Field(parsed[0], tokens[0][1], end, 0.95 if parsed[1] == 1 else 0.85)
+        typed = _MRN_TYPED.match(text, pos)
+        if typed and sum(c.isdigit() for c in typed.group()) >= 3:
+            return Field(typed.group().upper(), typed.start(), typed.end(), 0.9)
+    return None
+
+
+_AGE_UNITS = frozenset({"year", "years", "yr", "yrs", "yo", "old", "month", "months"})
+
+
+def _digit_words(tokens: list[tuple[str, int, int]]) -> list[str]:
+    """Words of a spoken identifier: one kind only (digits or words), and no trailing age
+    ("... one nine sixty seven year old" keeps "one nine")."""
+    words = [w for w, _, _ in tokens]
+    kind = words[0].isdigit()
+    for n, w in enumerate(words):
+        if w.isdigit() != kind:
+            return words[:n]
+        parsed = None if w.isdigit() else parse_cardinal(words, n)
+        if n and parsed and parsed[1] < len(words) and words[parsed[1]] in _AGE_UNITS:
+            return words[:n]
+    return words
+
+
+def _age_value(phrase: str) -> int | None:
+    words = [w for w, _, _ in tokenize(phrase)]
+    for i in range(len(words)):  # longest suffix that is one number ("a sixty seven" -> 67)
+        parsed = parse_cardinal(words, i)
+        if parsed and parsed[1] == len(words):
+            return parsed[0]
+    return None
+
+
+def find_age(text: str) -> Field | None:
+    for pattern, confidence in _AGE_PATTERNS:
+        for m in pattern.finditer(text):
+            before = re.findall(r"[A-Za-z']+", text[max(0, m.start() - 25) : m.start()].lower())
+            if (before and before[-1] in _FAMILY) or (len(before) > 1 and before[-2] in _FAMILY):
+                continue  # "her 45-year-old son"
+            value = _age_value(m.group("num"))
+            if value is not None and 0 < value <= 120:
+                return Field(str(value), m.start(), m.end(), confidence)
+    return None
+
+
+def find_sex(text: str) -> Field | None:
+    m = _SEX_LABEL.search(text)
+    if m and (len(m.group("sex")) > 1 or ":" in m.group()):
+        return Field(_SEX_WORDS[m.group("sex").lower()], m.start("sex"), m.end("sex"), 0.95)
+    m = _SEX_AFTER_AGE.search(text)
+    if m:
+        return Field(_SEX_WORDS[m.group("sex").lower()], m.start("sex"), m.end("sex"), 0.9)
+    # Last resort: pronouns, only when one kind clearly dominates; low confidence for review.
+    counts = {sex: pattern.findall(text) for sex, pattern in _PRONOUNS.items()}
+    female, male = len(counts["female"]), len(counts["male"])
+    for sex, mine, other in (("female", female, male), ("male", male, female)):
+        if (mine >= 2 and mine >= 4 * max(other, 1)) or (mine >= 2 and other == 0):
+            first = _PRONOUNS[sex].search(text)
+            assert first is not None
+            return Field(sex, first.start(), first.end(), 0.4)
+    return None
+
+
+_FINDERS: dict[str, Callable[[str], Field | None]] = {
+    "date_of_birth": find_dob,
+    "sex": find_sex,
+    "age": find_age,
+    "mrn": find_mrn,
+    "date_of_service": find_date_of_service,
+    "provider": find_provider,
+}
+
+
+def extract_demographics(text: str) -> dict[str, Field | None]:
+    name = find_patient_name(text)
+    found: dict[str, Field | None] = {"first_name": name.first, "last_name": name.last}
+    for key, finder in _FINDERS.items():
+        found[key] = finder(text)
+    return {key: found.get(key) for key in DEMOGRAPHIC_FIELDS}
+
+
+if not Doc.has_extension("demographics"):
+    Doc.set_extension("demographics", default=None)
+
+
+@Language.component("chartdrop_demographics")
+def demographics_component(doc: Doc) -> Doc:
+    doc._.demographics = extract_demographics(doc.text)
+    return doc

@@ -1,0 +1,79 @@
+"""Lexicon matching shared by problems, procedures and medications: a token normaliser
+component and a PhraseMatcher over the normalised form (Token.norm_), so "Type II diabetes",
+"type two diabetes" and "DM 2" can all meet one lexicon entry.
+"""
+
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from . import resources
+from .normalize import norm_token
+
+MENTION_GROUPS = {"PROBLEM": "problems", "PROCEDURE": "procedures", "MEDICATION": "medications"}
+
+if not Span.has_extension("canonical"):
+    Span.set_extension("canonical", default=None)
+
+
+def set_norms(doc: Doc) -> Doc:
+    for token in doc:
+        token.norm_ = norm_token(token.text)
+    return doc
+
+
+@Language.component("chartdrop_norms")
+def norms_component(doc: Doc) -> Doc:
+    return set_norms(doc)
+
+
+def phrase_matcher(nlp: Language, entries: dict[str, list[str]]) -> PhraseMatcher:
+    """PhraseMatcher on NORM with one match label per value (a code or canonical name)."""
+    matcher = PhraseMatcher(nlp.vocab, attr="NORM")
+    for label, terms in entries.items():
+        matcher.add(label, [set_norms(nlp.make_doc(term)) for term in terms])
+    return matcher
+
+
+def longest_matches(doc: Doc, matcher: PhraseMatcher) -> list[tuple[str, int, int]]:
+    """(label, start token, end token), overlaps resolved to the longest, then earliest."""
+    spans = [Span(doc, s, e, label=doc.vocab.strings[m]) for m, s, e in matcher(doc)]
+    return [(span.label_, span.start, span.end) for span in filter_spans(spans)]
+
+
+
+class LexiconMatcher:
+    """Mentions from a TSV lexicon (term, canonical name) into doc.spans[group]."""
+
+    def __init__(self, nlp: Language, label: str, file: str) -> None:
+        self.label = label
+        self.group = MENTION_GROUPS[label]
+        entries: dict[str, list[str]] = {}
+        for row in resources.read_tsv(file):
+            canonical = row[1] if len(row) > 1 and row[1] else row[0]
+            entries.setdefault(canonical, []).append(row[0])
+        self.matcher = phrase_matcher(nlp, entries)
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = []
+        for canonical, start, end in longest_matches(doc, self.matcher):
+            span = Span(doc, start, end, label=self.label)
+            span._.canonical = canonical
+            spans.append(span)
+        doc.spans[self.group] = spans
+        return doc
+
+
+@Language.component("chartdrop_mentions")
+def merge_mentions(doc: Doc) -> Doc:
+    """All mentions become doc.ents (ConText's targets); where kinds overlap the longest wins."""
+    spans = [span for group in MENTION_GROUPS.values() for span in doc.spans.get(group, [])]
+    doc.ents = filter_spans(spans)
+    return doc
+
+@Language.factory(
+    "chartdrop_lexicon", default_config={"label": "MEDICATION", "file": "medications.tsv"}
+)
+def make_lexicon(nlp: Language, name: str, label: str, file: str) -> LexiconMatcher:
+    return LexiconMatcher(nlp, label, file)

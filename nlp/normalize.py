@@ -1,0 +1,38 @@
+"""One token normal form shared by every lexicon, so "Type II diabetes", "type two diabetes"
+and "Type 2 Diabetes" meet, and plurals match singular entries.
+
+Applied to both lexicon terms and note text; it need not produce real words, only agree.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "ii": "2", "iii": "3", "iv": "4",
+}  # fmt: skip
+_KEEP_S = ("ss", "us", "is", "os", "ys")
+_TERM_WORD = re.compile(r"[a-z0-9]+(?:'s)?|&")
+# Tokens skipped inside a multi-word match: hyphens, slashes and possessives don't change meaning.
+SKIPPABLE = frozenset({"-", "/", "'s", "'", "\u2019s"})
+
+
+def norm_token(word: str) -> str:
+    w = word.lower()
+    if w.endswith(("'s", "\u2019s")) and len(w) > 2:
+        w = w[:-2]
+    if w in _NUMBER_WORDS:
+        return _NUMBER_WORDS[w]
+    if len(w) > 4 and w.isalpha():
+        if w.endswith("ies"):
+            return w[:-3] + "y"
+        if w.endswith("s") and not w.endswith(_KEEP_S):
+            return w[:-1]
+    return w
+
+
+def term_key(term: str) -> str:
+    """A lexicon term's lookup key: normalised words joined by single spaces."""
+    words = _TERM_WORD.findall(term.lower().replace("\u2019", "'"))
+    return " ".join(norm_token(w) for w in words if w not in ("'s",))

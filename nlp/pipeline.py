@@ -1,0 +1,103 @@
+"""The chartdrop NLP pipeline: one spaCy pipeline, loaded once, and `extract()`.
+
+spaCy pipelines are not documented as thread-safe (components mutate shared vocab and
+extension state), so calls are serialised with a lock; loading is guarded by the same idea.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+# Imported for their side effect: registering the components by name with spaCy.
+from . import demographics as _demographics  # noqa: F401
+from . import doctype as _doctype  # noqa: F401
+from . import problems as _problems  # noqa: F401
+from . import resources as res
+from . import sections as _sections  # noqa: F401
+from . import sentences as _sentences  # noqa: F401
+from .assertion import add_context, assertion_of, section_of
+from .deficiencies import find_deficiencies
+from .lexicon import MENTION_GROUPS
+from .sections import Section
+from .types import Extraction, Mention
+
+_lock = threading.Lock()
+_load_lock = threading.Lock()
+_nlp: Language | None = None
+_section_assertions: dict[str, str] = {
+    entry["category"]: entry["assertion"]
+    for entry in res.read_json("sections.json")["sections"]
+    if "assertion" in entry
+}
+
+
+def build_pipeline() -> Language:
+    nlp = spacy.blank("en")
+    nlp.add_pipe("chartdrop_norms")
+    nlp.add_pipe("chartdrop_sections")
+    nlp.add_pipe("chartdrop_sentences")
+    nlp.add_pipe("chartdrop_demographics")
+    nlp.add_pipe("chartdrop_problems")
+    for name, label in (("procedures", "PROCEDURE"), ("medications", "MEDICATION")):
+        nlp.add_pipe("chartdrop_lexicon", name=name, config={"label": label, "file": f"{name}.tsv"})
+    nlp.add_pipe("chartdrop_mentions")
+    add_context(nlp)
+    nlp.add_pipe("chartdrop_doctype")
+    return nlp
+
+
+def get_pipeline() -> Language:
+    """The shared pipeline, built on first use."""
+    global _nlp
+    if _nlp is None:
+        with _load_lock:
+            if _nlp is None:
+                _nlp = build_pipeline()
+    return _nlp
+
+
+def warm_up() -> None:
+    """Load everything now (the watcher calls this at start, so the first document is not slow)."""
+    extract("Warm up: the patient denies chest pain.")
+
+
+def _mention(span: Span, sections: list[Section]) -> Mention:
+    section = section_of(sections, span)
+    codes = tuple(span._.icd10cm) if span.label_ == "PROBLEM" else ()
+    return Mention(
+        text=span.text,
+        start=span.start_char,
+        end=span.end_char,
+        assertion=assertion_of(span, section, _section_assertions),
+        icd10cm=codes,
+        section=section.category if section else None,
+        confidence=codes[0].score if codes else 0.9,
+    )
+
+
+def _to_extraction(doc: Doc) -> Extraction:
+    sections = doc._.sections or []
+    found: dict[str, list[Mention]] = {group: [] for group in MENTION_GROUPS.values()}
+    for span in doc.ents:
+        found[MENTION_GROUPS[span.label_]].append(_mention(span, sections))
+    demo = doc._.demographics
+    return Extraction(
+        demographics=demo,
+        problems=tuple(found["problems"]),
+        procedures=tuple(found["procedures"]),
+        medications=tuple(found["medications"]),
+        document_type=doc._.document_type,
+        deficiencies=find_deficiencies(doc.text, demo),
+    )
+
+
+def extract(text: str) -> Extraction:
+    """Structured, evidence-bearing extraction of one note's text. Thread-safe."""
+    nlp = get_pipeline()
+    with _lock:
+        doc = nlp(text)
+        return _to_extraction(doc)

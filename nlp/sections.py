@@ -1,0 +1,88 @@
+"""Section detection ("PAST MEDICAL HISTORY:", "family history is positive for ..."), rules in
+`resources/sections.json`. Kept in-house rather than medspaCy's sectionizer: that one matches
+literal header spellings only and lacks several we need (e.g. "ASSESSMENT AND PLAN:" and any
+dictated header without a colon).
+"""
+
+import bisect
+import re
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc
+
+from . import resources
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    category: str
+    start: int  # character offset of the header
+    body_start: int  # first character after the header
+    end: int  # where the next section begins (or the end of the text)
+
+
+class SectionRules:
+    def __init__(self) -> None:
+        data = resources.read_json("sections.json")
+        self.category_of: dict[str, str] = {}
+        self.assertion_of: dict[str, str] = {}
+        for entry in data["sections"]:
+            for header in entry["headers"]:
+                self.category_of[_key(header)] = entry["category"]
+            if "assertion" in entry:
+                self.assertion_of[entry["category"]] = entry["assertion"]
+        headers = sorted(self.category_of, key=len, reverse=True)
+        alternation = "|".join(r"[ \t]+".join(map(re.escape, h.split(" "))) for h in headers)
+        followers = "|".join(map(re.escape, data["spoken_followers"]))
+        self.pattern = re.compile(
+            rf"(?:^|(?<=[\n.!?]))[ \t]*(?P<h>{alternation})"
+            rf"(?:[ \t]*(?P<colon>:)|[ \t]*,?[ \t]+(?={followers}\b))",
+            re.IGNORECASE | re.MULTILINE,
+        )
+
+    def find(self, text: str) -> list[Section]:
+        hits: list[tuple[int, int, str]] = []
+        for m in self.pattern.finditer(text):
+            # Dictated headers (no colon) only count at the start of a sentence.
+            if m.group("colon") is None and not _sentence_start(text, m.start("h")):
+                continue
+            category = self.category_of[_key(m.group("h"))]
+            hits.append((m.start("h"), m.end(), category))
+        sections = []
+        for n, (start, body, category) in enumerate(hits):
+            end = hits[n + 1][0] if n + 1 < len(hits) else len(text)
+            sections.append(Section(category, start, body, end))
+        return sections
+
+
+def _key(header: str) -> str:
+    return " ".join(header.lower().split())
+
+
+def _sentence_start(text: str, pos: int) -> bool:
+    before = text[:pos].rstrip(" \t")
+    return not before or before[-1] in "\n.!?:"
+
+
+def section_at(sections: list[Section], offset: int) -> Section | None:
+    """The section containing a character offset."""
+    starts = [s.body_start for s in sections]
+    n = bisect.bisect_right(starts, offset) - 1
+    return sections[n] if n >= 0 and offset < sections[n].end else None
+
+
+
+class SectionDetector:
+    def __init__(self) -> None:
+        self.rules = SectionRules()
+        if not Doc.has_extension("sections"):
+            Doc.set_extension("sections", default=None)
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc._.sections = self.rules.find(doc.text)
+        return doc
+
+@Language.factory("chartdrop_sections")
+def make_sections(nlp: Language, name: str) -> SectionDetector:
+    return SectionDetector()

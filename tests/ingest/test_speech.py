@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from chartdrop.ingest.speech import (
+    SpeechModelError,
+    Transcriber,
+    _GuardCounts,
+    _guarded,
+    cpu_threads,
+    resolve_device,
+    resolve_model,
+)
+from chartdrop.ingest.types import DocumentKind, UnreadableDocument
+from chartdrop.settings import Settings
+from tests.factories import make_dictation, make_silence
+
+from .conftest import NOTE
+
+
+def _robust_words(text: str) -> set[str]:
+    # tiny.en on espeak-ng gets these reliably; numbers and rarer words it may not.
+    lowered = text.lower()
+    return {w for w in ("patient", "hypertension", "diabetes", "blood", "pressure") if w in lowered}
+
+
+def test_dictation_is_transcribed(transcriber: Transcriber, dictation_wav: Path) -> None:
+    result = transcriber.transcribe(dictation_wav)
+    assert result.kind is DocumentKind.AUDIO
+    assert result.engine == "faster-whisper"
+    assert result.model == "bundled:tiny.en"
+    assert len(_robust_words(result.text)) >= 4, result.text
+    assert result.duration_s is not None and 4 < result.duration_s < 10
+    words = [w for s in result.segments for w in s.words]
+    assert len(words) >= 10
+    assert all(w.start is not None and w.end is not None and w.start <= w.end for w in words)
+    assert all(0.0 <= w.confidence <= 1.0 for w in words)
+    assert all(s.start is not None and s.confidence is not None for s in result.segments)
+    starts = [w.start for w in words]
+    assert starts == sorted(starts)
+
+
+def test_mp3_and_ogg_work(transcriber: Transcriber, tmp_path: Path) -> None:
+    for fmt in ("mp3", "ogg"):
+        path = make_dictation(NOTE, tmp_path / f"note.{fmt}", fmt=fmt)
+        assert len(_robust_words(transcriber.transcribe(path).text)) >= 4
+
+
+def test_silence_gives_empty_text(transcriber: Transcriber, tmp_path: Path) -> None:
+    result = transcriber.transcribe(make_silence(tmp_path / "quiet.wav", seconds=8, noise=0.002))
+    assert result.text == ""
+    assert result.segments == ()
+    assert result.duration_s == pytest.approx(8.0, abs=0.1)
+
+
+def test_garbage_after_wav_header_is_unreadable(transcriber: Transcriber, tmp_path: Path) -> None:
+    path = tmp_path / "broken.wav"
+    path.write_bytes(b"RIFF" + os.urandom(20000))
+    with pytest.raises(UnreadableDocument, match="could not be decoded"):
+        transcriber.transcribe(path)
+
+
+def test_truncated_m4a_is_unreadable(
+    transcriber: Transcriber, dictation_wav: Path, tmp_path: Path
+) -> None:
+    # An interrupted phone upload: the MP4 index (moov) never arrived.
+    whole = make_dictation(NOTE, tmp_path / "note.m4a", fmt="m4a")
+    cut = tmp_path / "cut.m4a"
+    cut.write_bytes(whole.read_bytes()[:4000])
+    with pytest.raises(UnreadableDocument, match="could not be decoded") as caught:
+        transcriber.transcribe(cut)
+    assert "cut.m4a" not in caught.value.reason
+
+
+def test_too_long(transcriber: Transcriber, dictation_wav: Path) -> None:
+    with pytest.raises(UnreadableDocument, match="too long"):
+        transcriber.transcribe(dictation_wav, Settings(max_audio_minutes=0.05))
+
+
+def test_chunked_decoding_keeps_timestamps(transcriber: Transcriber, tmp_path: Path) -> None:
+    # Force several chunks on a short clip: words must keep absolute times, in order.
+    from chartdrop.ingest import speech
+
+    path = make_dictation(f"{NOTE} {NOTE}", tmp_path / "two.wav")
+    stats = speech.DecodeStats()
+    chunks = list(speech.pcm_chunks(path, 600, stats, chunk_seconds=4, search_seconds=1))
+    assert len(chunks) >= 2
+    assert chunks[1][0] == pytest.approx(len(chunks[0][1]) / speech.SAMPLE_RATE)
+    assert sum(len(c) for _, c in chunks) / speech.SAMPLE_RATE == pytest.approx(stats.decoded_s)
+
+
+def _seg(text: str, no_speech: float = 0.1, logprob: float = -0.3) -> SimpleNamespace:
+    return SimpleNamespace(text=text, no_speech_prob=no_speech, avg_logprob=logprob)
+
+
+def test_guard_drops_non_speech_and_collapses_loops() -> None:
+    counts = _GuardCounts()
+    segments = [
+        _seg("Thank you.", no_speech=0.9, logprob=-1.4),  # classic silence hallucination
+        _seg("Patient seen."),
+        _seg("No."),
+        _seg("No."),  # a genuine double stays
+        _seg("Plan is rest."),
+        *[_seg("Plan is rest!") for _ in range(5)],  # a decoding loop
+        _seg(")))))))"),
+        _seg("Follow up."),
+    ]
+    kept = [s.text for s in _guarded(iter(segments), counts)]
+    assert kept == ["Patient seen.", "No.", "No.", "Plan is rest.", "Follow up."]
+    assert counts.non_speech == 2
+    assert counts.repeats == 5
+
+
+def test_model_resolution() -> None:
+    source, name = resolve_model("bundled:tiny.en")
+    assert Path(source, "model.bin").is_file() and name == "bundled:tiny.en"
+    assert resolve_model("Systran/faster-whisper-small") == ("Systran/faster-whisper-small",) * 2
+    with pytest.raises(SpeechModelError, match="does not exist"):
+        resolve_model("/opt/models/whisper-missing")
+    with pytest.raises(SpeechModelError, match="does not exist"):
+        Transcriber(Settings(whisper_model="./models/nope"))
+    with pytest.raises(SpeechModelError, match=r"only tiny\.en"):
+        resolve_model("bundled:large-v3")
+
+
+def test_device_resolution() -> None:
+    assert resolve_device("cpu", "auto") == ("cpu", "int8")
+    assert resolve_device("cuda", "auto") == ("cuda", "float16")
+    assert resolve_device("cpu", "float32") == ("cpu", "float32")
+    assert resolve_device("auto", "auto")[0] in {"cpu", "cuda"}
+
+
+def test_threads_respect_omp_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMP_THREAD_LIMIT", "1")
+    assert cpu_threads(4) == 1
+    monkeypatch.delenv("OMP_THREAD_LIMIT")
+    assert cpu_threads(4) == 4

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from nlp_samples import find
+
+from chartdrop.nlp.types import ASSERTIONS, Extraction
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "assertion"),
+    [
+        ("She denies chest pain.", "chest pain", "negated"),
+        ("No fever or chills.", "fever", "negated"),
+        ("No fever or chills.", "chills", "negated"),
+        ("Negative for fever and nausea.", "nausea", "negated"),
+        ("CHEST PAIN: None.", "CHEST PAIN", "negated"),
+        ("Fever: none", "Fever", "negated"),
+        ("Healing well without cellulitis.", "cellulitis", "negated"),
+        ("Rule out pneumonia.", "pneumonia", "possible"),
+        ("Possible pneumonia on the left.", "pneumonia", "possible"),
+        ("Suspected deep vein thrombosis.", "deep vein thrombosis", "possible"),
+        ("Return if fever develops.", "fever", "hypothetical"),
+        ("If chest pain develops, she will call.", "chest pain", "hypothetical"),
+        ("Should she develop shortness of breath, go to the ER.", "shortness of breath",
+         "hypothetical"),
+        ("She has a history of stroke.", "stroke", "historical"),
+        ("PAST MEDICAL HISTORY: Asthma.\nASSESSMENT: Pneumonia.", "Asthma", "historical"),
+        ("PAST MEDICAL HISTORY: Asthma.\nASSESSMENT: Pneumonia.", "Pneumonia", "present"),
+        ("Her mother had breast cancer.", "breast cancer", "family"),
+        ("Diabetes in her father.", "Diabetes", "family"),
+        ("FAMILY HISTORY: Hypertension and diabetes.", "diabetes", "family"),
+        ("family history is positive for diabetes.", "diabetes", "family"),
+        ("She has hypertension but denies chest pain.", "hypertension", "present"),
+        ("She denies fever but has a cough.", "cough", "present"),
+        ("Denies fever.\nNEURO: headache.", "headache", "present"),
+        ("No family history of diabetes.", "diabetes", "negated"),
+        ("REVIEW OF SYSTEMS: Denies fever, chills.", "chills", "negated"),
+        ("CARDIAC: No chest pain. RESPIRATORY: Cough.", "chest pain", "negated"),
+        ("CARDIAC: No chest pain. RESPIRATORY: Cough.", "cough", "present"),
+        ("Chest pain: no.", "Chest pain", "negated"),
+        ("HISTORY: The patient has allergic rhinitis.", "allergic rhinitis", "present"),
+        ("FAMILY HISTORY: None. SOCIAL HISTORY: Smoker with cough.", "cough", "present"),
+    ],
+)  # fmt: skip
+def test_assertions(
+    extract: Callable[[str], Extraction], text: str, mention: str, assertion: str
+) -> None:
+    found = find(extract(text).problems, mention)
+    assert found.assertion == assertion
+    assert found.assertion in ASSERTIONS
+
+
+def test_negated_medication(extract: Callable[[str], Extraction]) -> None:
+    result = extract("She is not taking aspirin. She takes metformin.")
+    assert find(result.medications, "aspirin").assertion == "negated"
+    assert find(result.medications, "metformin").assertion == "present"
+
+
+def test_header_does_not_make_everything_historical(extract: Callable[[str], Extraction]) -> None:
+    text = "HISTORY OF PRESENT ILLNESS: She presents with chest pain and cough."
+    result = extract(text)
+    assert find(result.problems, "chest pain").assertion == "present"
+    assert find(result.problems, "cough").assertion == "present"

@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from nlp_samples import DICTATED, TYPED
+
+from chartdrop.nlp.demographics import extract_demographics
+from chartdrop.nlp.types import DEMOGRAPHIC_FIELDS, Extraction, Field
+
+
+def check_spans(text: str, demographics: dict[str, Field | None]) -> None:
+    assert set(demographics) == set(DEMOGRAPHIC_FIELDS)
+    for field in demographics.values():
+        if field is not None:
+            assert 0 <= field.start < field.end <= len(text)
+            assert text[field.start : field.end].strip() == text[field.start : field.end]
+            assert 0.0 < field.confidence <= 1.0
+
+
+def value(demographics: dict[str, Field | None], key: str) -> str | None:
+    field = demographics[key]
+    return field.value if field else None
+
+
+def test_dictated_note(extract: Callable[[str], Extraction]) -> None:
+    demo = extract(DICTATED).demographics
+    check_spans(DICTATED, demo)
+    assert value(demo, "first_name").lower() == "maria"  # type: ignore[union-attr]
+    assert value(demo, "last_name").lower() == "lopez"  # type: ignore[union-attr]
+    assert value(demo, "date_of_birth") == "1955-03-04"
+    assert value(demo, "mrn") == "447219"
+    assert "grant" in value(demo, "provider").lower()  # type: ignore[union-attr]
+    dob = demo["date_of_birth"]
+    assert dob is not None
+    assert DICTATED[dob.start : dob.end] == "march fourth nineteen fifty five"
+    mrn = demo["mrn"]
+    assert mrn is not None
+    assert DICTATED[mrn.start : mrn.end] == "four four seven two one nine"
+    first = demo["first_name"]
+    assert first is not None and DICTATED[first.start : first.end] == "maria"
+
+
+def test_typed_header(extract: Callable[[str], Extraction]) -> None:
+    demo = extract(TYPED).demographics
+    check_spans(TYPED, demo)
+    assert value(demo, "first_name") == "Maria"
+    assert value(demo, "last_name") == "Lopez"
+    last = demo["last_name"]
+    assert last is not None and TYPED[last.start : last.end] == "LOPEZ"
+    assert value(demo, "date_of_birth") == "1955-03-04"
+    assert value(demo, "mrn") == "447219"
+    assert value(demo, "date_of_service") == "2026-11-20"
+    assert value(demo, "provider") == "Dr. Alan Grant"
+    assert value(demo, "age") == "71"
+    assert value(demo, "sex") == "female"
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "last"),
+    [
+        ("Patient: Maria Lopez\nDOB: 03/04/1955", "Maria", "Lopez"),
+        ("Name: LOPEZ, MARIA\nMRN: 447219", "Maria", "Lopez"),
+        ("Name: Lopez, Maria J\nSex: F", "Maria", "Lopez"),
+        ("patient name maria lopez date of birth march 4th 1955", "Maria", "Lopez"),
+        ("Patient name, Maria Lopez. Date of birth, March 4th, 1955.", "Maria", "Lopez"),
+        ("this is doctor alan grant dictating on maria lopez", "Maria", "Lopez"),
+        ("This is Dr. Grant dictating a consult for the patient Maria Lopez.", "Maria", "Lopez"),
+    ],
+)
+def test_patient_name_styles(text: str, first: str, last: str) -> None:
+    demo = extract_demographics(text)
+    check_spans(text, demo)
+    assert value(demo, "first_name") == first
+    assert value(demo, "last_name") == last
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Physician name: Alan Grant. The patient is well developed.",
+        "The patient is doing well and is being discharged home.",
+        "Patient: 67-year-old male with chest pain.",
+    ],
+)
+def test_no_false_patient_name(text: str) -> None:
+    demo = extract_demographics(text)
+    assert demo["first_name"] is None
+    assert demo["last_name"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "dob"),
+    [
+        ("DOB: 03/04/1955", "1955-03-04"),
+        ("date of birth march fourth nineteen fifty five", "1955-03-04"),
+        ("date of birth march 4th 1955", "1955-03-04"),
+        ("date of birth 3 4 1955", "1955-03-04"),
+        ("Date of Birth: 1955-03-04", "1955-03-04"),
+        ("born on the fourth of march, nineteen fifty-five", "1955-03-04"),
+    ],
+)
+def test_dob_styles(text: str, dob: str) -> None:
+    demo = extract_demographics(text)
+    check_spans(text, demo)
+    assert value(demo, "date_of_birth") == dob
+
+
+@pytest.mark.parametrize(
+    ("text", "mrn"),
+    [
+        ("MRN 447219", "447219"),
+        ("MRN: 447219", "447219"),
+        ("MR#: 447219", "447219"),
+        ("medical record number four four seven two one nine", "447219"),
+        ("medical record number 447219", "447219"),
+        ("medical record number 4 4 7 2 1 9", "447219"),
+        ("Medical record number, four oh seven two one nine.", "407219"),
+        ("medical record number is four four seven two one nine she is sixty seven years old",
+         "447219"),
+        ("Medical Record #: A-0047219", "A-0047219"),
+    ],
+)  # fmt: skip
+def test_mrn_styles(text: str, mrn: str) -> None:
+    demo = extract_demographics(text)
+    check_spans(text, demo)
+    assert value(demo, "mrn") == mrn
+
+
+@pytest.mark.parametrize(
+    ("text", "age", "sex"),
+    [
+        ("She is a 67-year-old woman.", "67", "female"),
+        ("a sixty seven year old female", "67", "female"),
+        ("A Sixty-Seven-Year-Old Female.", "67", "female"),
+        ("67 yo M. Sex: Male", "67", "male"),
+        ("This 23-year-old white female presents with allergies.", "23", "female"),
+        ("Age: 45\nGender: F", "45", "female"),
+        ("He is seventy two years of age.", "72", None),
+    ],
+)
+def test_age_and_sex(text: str, age: str, sex: str | None) -> None:
+    demo = extract_demographics(text)
+    check_spans(text, demo)
+    assert value(demo, "age") == age
+    if sex:
+        assert value(demo, "sex") == sex
+
+
+def test_relative_age_is_not_the_patients() -> None:
+    demo = extract_demographics("Her 45-year-old son brought her in.")
+    assert demo["age"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "provider"),
+    [
+        ("Dictated by: Dr. Alan Grant", "Dr. Alan Grant"),
+        ("this is doctor alan grant dictating", "Dr. Alan Grant"),
+        ("This is Alan Grant dictating a progress note.", "Alan Grant"),
+        ("Electronically signed by: Alan Grant, MD", "Alan Grant, MD"),
+        ("Attending physician: Dr. Ellie Sattler", "Dr. Ellie Sattler"),
+    ],
+)
+def test_provider_styles(text: str, provider: str) -> None:
+    demo = extract_demographics(text)
+    check_spans(text, demo)
+    assert value(demo, "provider") == provider
+
+
+@pytest.mark.parametrize(
+    ("text", "dos"),
+    [
+        ("Date of service: 11/20/2026", "2026-11-20"),
+        ("DOS: 11/20/26", "2026-11-20"),
+        ("date of service november twentieth twenty twenty six", "2026-11-20"),
+        ("Date of Exam: 2026-11-20", "2026-11-20"),
+    ],
+)
+def test_date_of_service(text: str, dos: str) -> None:
+    demo = extract_demographics(text)
+    check_spans(text, demo)
+    assert value(demo, "date_of_service") == dos
+
+
+def test_whisper_punctuation_and_capitals() -> None:
+    text = (
+        "This is Doctor Alan Grant, dictating on Maria Lopez. Date of birth, March 4th, 1955. "
+        "Medical record number, 4, 4, 7, 2, 1, 9. She is a 67-year-old female."
+    )
+    demo = extract_demographics(text)
+    check_spans(text, demo)
+    assert (value(demo, "first_name"), value(demo, "last_name")) == ("Maria", "Lopez")
+    assert value(demo, "date_of_birth") == "1955-03-04"
+    assert value(demo, "mrn") == "447219"
+    assert value(demo, "provider") == "Dr. Alan Grant"
+    assert (value(demo, "age"), value(demo, "sex")) == ("67", "female")
+
+
+def test_nothing_in_plain_text() -> None:
+    demo = extract_demographics("The wound is healing well without signs of infection.")
+    assert all(v is None for k, v in demo.items() if k != "sex")

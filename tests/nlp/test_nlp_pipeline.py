@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from nlp_samples import DICTATED, TYPED
+
+import chartdrop.nlp as nlp
+from chartdrop.nlp.coding import load_codebook
+from chartdrop.nlp.pipeline import get_pipeline
+from chartdrop.nlp.types import DEMOGRAPHIC_FIELDS, Extraction
+
+
+def test_public_api() -> None:
+    assert set(nlp.__all__) == {"Extraction", "extract", "warm_up"}
+    assert nlp.Extraction is Extraction
+
+
+def test_pipeline_is_built_once(extract: Callable[[str], Extraction]) -> None:
+    assert get_pipeline() is get_pipeline()
+    names = get_pipeline().pipe_names
+    assert names[0] == "chartdrop_norms" and "medspacy_context" in names
+
+
+def test_json_contract(extract: Callable[[str], Extraction]) -> None:
+    data = json.loads(json.dumps(extract(DICTATED).to_dict()))
+    assert list(data["demographics"]) == list(DEMOGRAPHIC_FIELDS)
+    assert set(data) == {
+        "demographics", "problems", "procedures", "medications", "document_type", "deficiencies",
+    }  # fmt: skip
+    assert data["document_type"]["value"] == "progress_note"
+    problem = data["problems"][0]
+    assert set(problem) >= {"text", "start", "end", "assertion", "icd10cm"}
+    assert set(problem["icd10cm"][0]) == {"code", "description", "score"}
+
+
+def test_every_mention_span_is_exact(extract: Callable[[str], Extraction]) -> None:
+    for text in (DICTATED, TYPED):
+        result = extract(text)
+        for mention in result.problems + result.procedures + result.medications:
+            assert text[mention.start : mention.end] == mention.text
+
+
+def test_empty_and_odd_input(extract: Callable[[str], Extraction]) -> None:
+    for text in ("", " ", "\n\n\n", "!!!", "12345", "a" * 5000):
+        result = extract(text)
+        assert result.problems == ()
+        assert result.deficiencies
+
+
+def test_thread_safe(extract: Callable[[str], Extraction]) -> None:
+    texts = [DICTATED, TYPED] * 8
+    expected = [extract(t).to_dict() for t in texts]
+    results: dict[int, dict] = {}
+
+    def work(i: int) -> None:
+        results[i] = extract(texts[i]).to_dict()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(len(texts))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert [results[i] for i in range(len(texts))] == expected
+
+
+def test_index_is_cached_in_data_dir(
+    extract: Callable[[str], Extraction], nlp_data_dir: Path
+) -> None:
+    cached = list((nlp_data_dir / "cache").glob("icd10cm-index-*.json"))
+    assert len(cached) == 1
+    book = load_codebook()
+    assert book.describe("I10") == "Essential (primary) hypertension"
+    assert book.is_billable("E11.9") and not book.is_billable("E11")

@@ -1,0 +1,103 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from nlp_samples import DICTATED, TYPED, find
+
+from chartdrop.nlp.types import Extraction
+
+
+def test_dictated_problems(extract: Callable[[str], Extraction]) -> None:
+    result = extract(DICTATED)
+    htn = find(result.problems, "hypertension")
+    assert htn.assertion == "present"
+    assert htn.icd10cm[0].code == "I10"
+    assert htn.icd10cm[0].description == "Essential (primary) hypertension"
+    assert DICTATED[htn.start : htn.end] == "hypertension"
+    pain = find(result.problems, "chest pain")
+    assert pain.assertion == "negated"
+    assert pain.icd10cm[0].code == "R07.9"
+    assert DICTATED[pain.start : pain.end] == "chest pain"
+
+
+def test_typed_problems(extract: Callable[[str], Extraction]) -> None:
+    result = extract(TYPED)
+    assert find(result.problems, "hypertension").icd10cm[0].code == "I10"
+    pain = find(result.problems, "chest pain")
+    assert (pain.assertion, pain.icd10cm[0].code) == ("negated", "R07.9")
+    assert pain.section == "history_of_present_illness"
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "code"),
+    [
+        ("Assessment: high blood pressure.", "high blood pressure", "I10"),
+        ("She has type 2 diabetes.", "type 2 diabetes", "E11.9"),
+        ("She has type two diabetes.", "type two diabetes", "E11.9"),
+        ("Diabetes mellitus type II, controlled.", "Diabetes mellitus type II", "E11.9"),
+        ("History notable for DM2.", "DM2", "E11.9"),
+        ("She has diabetes.", "diabetes", "E11.9"),
+        ("Right lower lobe pneumonia.", "pneumonia", "J18.9"),
+        ("Known COPD.", "COPD", "J44.9"),
+        ("Admitted with COPD with acute exacerbation.", "COPD with acute exacerbation", "J44.1"),
+        ("Worsening CHF.", "CHF", "I50.9"),
+        ("Congestive heart failure.", "Congestive heart failure", "I50.9"),
+        ("Complains of shortness of breath.", "shortness of breath", "R06.02"),
+        ("New atrial fibrillation.", "atrial fibrillation", "I48.91"),
+        ("Asthma since childhood.", "Asthma", "J45.909"),
+        ("Headaches for a week.", "Headaches", "R51.9"),
+        ("She has had fevers.", "fevers", "R50.9"),
+        ("Dry cough.", "cough", "R05.9"),
+        ("Mild nausea.", "nausea", "R11.0"),
+        ("Chronic back pain.", "back pain", "M54.9"),
+        # from the ICD-10-CM tabular index rather than the curated lexicon
+        ("Ultrasound shows hydronephrosis.", "hydronephrosis", "N13.30"),
+        ("Acute pyelonephritis.", "Acute pyelonephritis", "N10"),
+        ("Chronic pyelonephritis.", "Chronic pyelonephritis", "N11.9"),
+    ],
+)
+def test_codes(extract: Callable[[str], Extraction], text: str, mention: str, code: str) -> None:
+    problem = find(extract(text).problems, mention)
+    assert problem.icd10cm[0].code == code
+    assert text[problem.start : problem.end] == problem.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The pain is better.",
+        "No disease was found in the specimen.",
+        "The left arm and the chest wall were prepped.",
+        "She fell asleep in the chair.",
+        "Physical exam is as follows.",
+    ],
+)
+def test_generic_words_are_not_problems(extract: Callable[[str], Extraction], text: str) -> None:
+    assert extract(text).problems == ()
+
+
+def test_longest_match_wins(extract: Callable[[str], Extraction]) -> None:
+    problems = extract("Chronic obstructive pulmonary disease with acute exacerbation.").problems
+    assert len(problems) == 1
+    assert problems[0].icd10cm[0].code == "J44.1"
+
+
+def test_suggestions_are_ranked_and_described(extract: Callable[[str], Extraction]) -> None:
+    for problem in extract("Asthma, pneumonia, anemia and gout.").problems:
+        scores = [s.score for s in problem.icd10cm]
+        assert scores == sorted(scores, reverse=True)
+        assert all(s.description for s in problem.icd10cm)
+
+
+def test_procedures_and_medications(extract: Callable[[str], Extraction]) -> None:
+    result = extract(
+        "Continue metformin 500 mg twice daily and Lisinopril. Takes baby aspirin. "
+        "Echocardiogram and a CT scan of the chest were ordered; colonoscopy last year."
+    )
+    meds = {m.text.lower() for m in result.medications}
+    assert {"metformin", "lisinopril", "baby aspirin"} <= meds
+    procs = {m.text.lower() for m in result.procedures}
+    assert {"echocardiogram", "ct scan", "colonoscopy"} <= procs
+    for mention in result.medications + result.procedures:
+        assert mention.icd10cm == ()

@@ -1,0 +1,44 @@
+"""The data files are part of the code: check they load and say what they mean."""
+
+from __future__ import annotations
+
+import simple_icd_10_cm as cm
+
+from chartdrop.nlp import resources
+from chartdrop.nlp.normalize import term_key
+
+
+def test_curated_problem_codes_exist_and_are_billable() -> None:
+    rows = resources.read_tsv("problem_synonyms.tsv")
+    assert len(rows) >= 300
+    bad = [(term, code) for term, code in rows if not (cm.is_valid_item(code) and cm.is_leaf(code))]
+    assert bad == []
+
+
+def test_curated_terms_are_unique() -> None:
+    keys = [term_key(term) for term, _ in resources.read_tsv("problem_synonyms.tsv")]
+    duplicates = {k for k in keys if keys.count(k) > 1}
+    assert duplicates == set()
+
+
+def test_lexicons_parse() -> None:
+    for name in ("medications.tsv", "procedures.tsv"):
+        rows = resources.read_tsv(name)
+        assert len(rows) >= 50
+        assert all(1 <= len(row) <= 2 and row[0] for row in rows)
+
+
+def test_context_rules_load() -> None:
+    from medspacy.context import ConTextRule
+
+    rules = ConTextRule.from_json(str(resources.path("context_rules.json")))
+    categories = {rule.category for rule in rules}
+    assert {"NEGATED_EXISTENCE", "POSSIBLE_EXISTENCE", "HYPOTHETICAL", "HISTORICAL", "FAMILY"} <= (
+        categories
+    )
+
+
+def test_json_rules_load() -> None:
+    assert resources.read_json("sections.json")["sections"]
+    assert resources.read_json("doctype_rules.json")["types"]
+    assert resources.read_json("demographics.json")["name_stopwords"]
