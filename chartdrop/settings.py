@@ -58,6 +58,10 @@ class Settings:
     """Longer recordings are quarantined unread."""
     ocr_dpi: int = 300
     """Resolution for rendering image-only PDF pages."""
+    ocr_workers: int = 2
+    """Pages OCR'd in parallel within one document."""
+    max_image_megapixels: float = 120.0
+    """Larger images are quarantined (decompression bombs); large PDF pages render smaller."""
 
     @property
     def archive_dir(self) -> Path:

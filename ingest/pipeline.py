@@ -21,7 +21,7 @@ from chartdrop.ingest.files import (
     sha256_file,
     write_error_sidecar,
 )
-from chartdrop.ingest.readers import get_transcriber, read_document
+from chartdrop.ingest.readers import SETUP_ERRORS, get_transcriber, read_document
 from chartdrop.ingest.types import TextResult, UnreadableDocument
 from chartdrop.models import (
     Document,
@@ -61,6 +61,10 @@ def process_document(
             )
         except UnreadableDocument as exc:
             return fail_document(factory, settings, claim.document_id, exc.reason, claim.owner)
+        except SETUP_ERRORS as exc:
+            # Not the file's fault: retry, and if it persists fail with the cause.
+            log.error("document %s: %s", claim.document_id, exc)
+            return retry_or_fail(factory, settings, claim, str(exc))
         try:
             extraction = extract(result.text)
         except Exception as exc:  # a defect in our NLP must not lose the document
@@ -194,6 +198,25 @@ def _sidecar(document: Document) -> dict[str, object]:
     }
 
 
+def retry_or_fail(
+    factory: sessionmaker[Session], settings: Settings, claim: queue.Claim, reason: str
+) -> Outcome:
+    """Put the document back in the queue with the reason noted, or fail it when
+    its attempts are spent."""
+    if claim.attempts >= settings.max_attempts:
+        reason = f"{reason} (after {claim.attempts} attempts)"
+        return fail_document(factory, settings, claim.document_id, reason, claim.owner)
+    with transaction(factory) as session:
+        document = session.get(Document, claim.document_id, with_for_update=True)
+        if document is None or document.lease_owner != claim.owner:
+            raise LeaseLost(f"document {claim.document_id}: lease lost")
+        document.status = DocumentStatus.QUEUED
+        document.error = f"Attempt {claim.attempts} failed: {reason}"
+        document.lease_owner = None
+        document.lease_expires_at = None
+    return Outcome(claim.document_id, DocumentStatus.QUEUED, error=reason)
+
+
 def fail_exhausted(factory: sessionmaker[Session], settings: Settings) -> None:
     """Documents whose worker died on every allowed attempt: fail them, never loop."""
     for document_id in queue.exhausted(factory, settings):
@@ -276,10 +299,15 @@ class Worker(threading.Thread):
         except LeaseLost as exc:
             log.warning("%s", exc)
             return
-        except Exception:
-            # Unexpected (database down, disk full): leave the claim to expire and be
-            # retried, up to max_attempts, rather than guessing.
+        except Exception as exc:
             log.exception("document %s: processing interrupted", claim.document_id)
-            return
-        if self.on_outcome is not None:
+            reason = f"internal error ({type(exc).__name__})"
+            try:
+                outcome = retry_or_fail(self.factory, self.settings, claim, reason)
+            except Exception:
+                # The database itself is failing: the lease expires and the
+                # document is retried, up to max_attempts.
+                log.exception("document %s: could not record the failure", claim.document_id)
+                return
+        if self.on_outcome is not None and outcome.status != DocumentStatus.QUEUED:
             self.on_outcome(outcome)

@@ -14,13 +14,13 @@ NOTE = "The patient has hypertension and diabetes. Blood pressure is one forty o
 
 
 @pytest.fixture(scope="session")
-def settings() -> Settings:
+def reader_settings() -> Settings:
     return Settings()
 
 
 @pytest.fixture(scope="session")
-def transcriber(settings: Settings) -> Transcriber:
-    return Transcriber(settings).load()
+def transcriber(reader_settings: Settings) -> Transcriber:
+    return Transcriber(reader_settings).load()
 
 
 @pytest.fixture(scope="session")

@@ -24,8 +24,8 @@ def _missing(text: str) -> list[str]:
     return [w for w in KEY_WORDS if w not in text]
 
 
-def test_rendered_scan(tmp_path: Path, settings: Settings) -> None:
-    result = read_image(make_scan(NOTE, tmp_path / "scan.png"), settings)
+def test_rendered_scan(tmp_path: Path, reader_settings: Settings) -> None:
+    result = read_image(make_scan(NOTE, tmp_path / "scan.png"), reader_settings)
     assert result.kind is DocumentKind.IMAGE
     assert result.engine == "tesseract" and result.model.startswith("tesseract 5")
     assert not _missing(result.text), result.text
@@ -39,26 +39,26 @@ def test_rendered_scan(tmp_path: Path, settings: Settings) -> None:
     assert all(w.page == 1 and 0 <= w.confidence <= 1 for w in page.words)
 
 
-def test_skewed_noisy_jpeg_is_still_readable(tmp_path: Path, settings: Settings) -> None:
+def test_skewed_noisy_jpeg_is_still_readable(tmp_path: Path, reader_settings: Settings) -> None:
     path = make_scan(NOTE, tmp_path / "scan.jpg", rotate=1.5, noise=True, fmt="jpeg")
-    assert len(_missing(read_image(path, settings).text)) <= 1
+    assert len(_missing(read_image(path, reader_settings).text)) <= 1
 
 
-def test_blank_page_warns(tmp_path: Path, settings: Settings) -> None:
-    result = read_image(make_scan("", tmp_path / "blank.png", dpi=150), settings)
+def test_blank_page_warns(tmp_path: Path, reader_settings: Settings) -> None:
+    result = read_image(make_scan("", tmp_path / "blank.png", dpi=150), reader_settings)
     assert result.text == ""
     assert result.warnings == ("page 1: no text found",)
 
 
-def test_multipage_tiff(tmp_path: Path, settings: Settings) -> None:
+def test_multipage_tiff(tmp_path: Path, reader_settings: Settings) -> None:
     path = make_multipage_tiff(["Page one says hypertension.", "Page two says diabetes."],
                                tmp_path / "fax.tif")  # fmt: skip
-    result = read_image(path, settings)
+    result = read_image(path, reader_settings)
     assert [s.page for s in result.segments] == [1, 2]
     assert "hypertension" in result.segments[0].text and "diabetes" in result.segments[1].text
     assert {w.page for w in result.segments[1].words} == {2}
     with pytest.raises(UnreadableDocument, match="too many pages"):
-        read_image(path, settings.with_(max_pages=1))
+        read_image(path, reader_settings.with_(max_pages=1))
 
 
 def _png_header_only(width: int, height: int) -> bytes:
@@ -72,19 +72,19 @@ def _png_header_only(width: int, height: int) -> bytes:
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 @pytest.mark.parametrize("side", [12_000, 60_000])  # over our limit; over Pillow's own
-def test_decompression_bomb_is_refused(tmp_path: Path, settings: Settings, side: int) -> None:
+def test_decompression_bomb_is_refused(tmp_path: Path, reader_settings: Settings, side: int) -> None:
     path = tmp_path / "bomb.png"
     path.write_bytes(_png_header_only(side, side))
     with pytest.raises(UnreadableDocument, match="too large"):
-        read_image(path, settings)
+        read_image(path, reader_settings)
 
 
-def test_truncated_image(tmp_path: Path, settings: Settings) -> None:
+def test_truncated_image(tmp_path: Path, reader_settings: Settings) -> None:
     whole = make_scan(NOTE, tmp_path / "scan.png", dpi=100)
     cut = tmp_path / "cut.png"
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
     with pytest.raises(UnreadableDocument, match="damaged or incomplete"):
-        read_image(cut, settings)
+        read_image(cut, reader_settings)
 
 
 def test_modes_are_converted() -> None:
