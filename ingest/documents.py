@@ -36,8 +36,8 @@ _PDF_LOAD_REASONS = {
 
 def read_pdf(path: Path, settings: Settings, *, workers: int | None = None) -> TextResult:
     """Each page from its text layer when it has one, else rendered and OCR'd."""
-    workers = workers or getattr(settings, "ocr_workers", ocr.DEFAULT_OCR_WORKERS)
-    max_pixels = int(getattr(settings, "max_image_megapixels", ocr.DEFAULT_MAX_MEGAPIXELS) * 1e6)
+    workers = workers or settings.ocr_workers
+    max_pixels = int(settings.max_image_megapixels * 1e6)
     with PDFIUM_LOCK:
         try:
             pdf = pdfium.PdfDocument(str(path))

@@ -182,7 +182,7 @@ def ocr_pages(
 
 def read_image(path: Path, settings: Settings, *, workers: int | None = None) -> TextResult:
     """A scanned image (PNG, JPEG, BMP, single- or multi-page TIFF) as text."""
-    workers = workers or getattr(settings, "ocr_workers", DEFAULT_OCR_WORKERS)
+    workers = workers or settings.ocr_workers
     max_pixels = _max_pixels(settings)
     try:
         with Image.open(path) as image:
@@ -225,7 +225,7 @@ def check_pixels(size: tuple[int, int], max_pixels: int) -> None:
 
 
 def _max_pixels(settings: Settings) -> int:
-    return int(getattr(settings, "max_image_megapixels", DEFAULT_MAX_MEGAPIXELS) * 1e6)
+    return int(settings.max_image_megapixels * 1e6)
 
 
 def _dpi_of(image: Image.Image) -> int | None:

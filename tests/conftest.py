@@ -62,9 +62,20 @@ def postgres_server() -> Iterator[str]:
     )
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
     # The server must not inherit our pipes, or waiting for pg_ctl never ends.
+    log_file = str(root / "log")
     subprocess.run(
-        [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log")]
-        + ["-w", "start"],
+        [
+            *run_as,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            log_file,
+            "-w",
+            "start",
+        ],
         check=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -21,7 +21,9 @@ def test_text_layer_pdf(tmp_path: Path, reader_settings: Settings) -> None:
 
 
 def test_image_only_pdf_is_ocrd(tmp_path: Path, reader_settings: Settings) -> None:
-    result = read_pdf(make_image_pdf(NOTE, tmp_path / "scan.pdf"), reader_settings.with_(ocr_dpi=200))
+    result = read_pdf(
+        make_image_pdf(NOTE, tmp_path / "scan.pdf"), reader_settings.with_(ocr_dpi=200)
+    )
     assert result.engine == "tesseract" and result.model.startswith("tesseract")
     assert "Hypertension" in result.text and "lisinopril" in result.text
     assert result.segments[0].words[0].box is not None
@@ -72,7 +74,9 @@ WINDOWS_NOTE = "Caf\u00e9 \u2013 na\u00efve \u201cquoted\u201d\r\nline two\r\n"
         (("\ufeff" + WINDOWS_NOTE.replace("\r", "")).encode(), "utf-8"),
     ],
 )
-def test_text_encodings(tmp_path: Path, reader_settings: Settings, data: bytes, encoding: str) -> None:
+def test_text_encodings(
+    tmp_path: Path, reader_settings: Settings, data: bytes, encoding: str
+) -> None:
     path = tmp_path / "note.txt"
     path.write_bytes(data)
     result = read_text(path, reader_settings)

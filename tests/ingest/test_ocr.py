@@ -72,7 +72,9 @@ def _png_header_only(width: int, height: int) -> bytes:
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
 @pytest.mark.parametrize("side", [12_000, 60_000])  # over our limit; over Pillow's own
-def test_decompression_bomb_is_refused(tmp_path: Path, reader_settings: Settings, side: int) -> None:
+def test_decompression_bomb_is_refused(
+    tmp_path: Path, reader_settings: Settings, side: int
+) -> None:
     path = tmp_path / "bomb.png"
     path.write_bytes(_png_header_only(side, side))
     with pytest.raises(UnreadableDocument, match="too large"):
