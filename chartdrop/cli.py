@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import select
@@ -28,15 +29,16 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database schema management.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-console = Console()
-errors = Console(stderr=True)
+# soft_wrap: never break lines (paths, reasons) when output goes to a pipe or a log.
+console = Console(soft_wrap=True)
+errors = Console(stderr=True, soft_wrap=True)
 
 
 def _settings() -> Settings:
     try:
         return load_settings()
     except SettingsError as exc:
-        errors.print(f"[red]Configuration error:[/] {exc}")
+        errors.print(f"[red]Configuration error:[/] {escape(str(exc))}")
         raise typer.Exit(2) from exc
 
 
@@ -47,7 +49,7 @@ def _open(settings: Settings) -> sessionmaker[Session]:
     try:
         ensure_migrated(engine)
     except DatabaseNotReady as exc:
-        errors.print(f"[red]{exc}[/]")
+        errors.print(f"[red]{escape(str(exc))}[/]")
         raise typer.Exit(2) from exc
     return session_factory(engine)
 
@@ -118,7 +120,8 @@ def watch(
     with Watcher(factory, settings):
         errors.print(
             f"Watching {settings.inbox.resolve()} — data in {settings.data_dir.resolve()}. "
-            "Ctrl-C to stop."
+            "Ctrl-C to stop.",
+            markup=False,
         )
         stopping.wait()
     errors.print("Stopped.")
@@ -215,7 +218,11 @@ def drafts(
     state: Annotated[str, typer.Option(help="pending, approved or rejected")] = "pending",
 ) -> None:
     """List drafts (pending ones by default), oldest first."""
-    from chartdrop.models import DraftEntry
+    from chartdrop.models import DraftEntry, DraftState
+
+    if state not in {s.value for s in DraftState}:
+        errors.print(f"Unknown state {state!r}: use pending, approved or rejected.", markup=False)
+        raise typer.Exit(2)
 
     factory = _open(_settings())
     table = Table("draft", "document", "received", "type", "problems", "deficiencies")

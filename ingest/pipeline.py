@@ -68,7 +68,11 @@ def process_document(
         try:
             extraction = extract(result.text)
         except Exception as exc:  # a defect in our NLP must not lose the document
-            log.exception("document %s: text extraction failed", claim.document_id)
+            # Exception messages can quote the text: type only, traceback at DEBUG.
+            log.error(
+                "document %s: text extraction failed (%s)", claim.document_id, type(exc).__name__
+            )
+            log.debug("traceback", exc_info=True)
             reason = f"Text extraction failed (internal error: {type(exc).__name__})."
             return fail_document(factory, settings, claim.document_id, reason, claim.owner)
     return stage_draft(factory, settings, claim, result, extraction)
@@ -300,7 +304,10 @@ class Worker(threading.Thread):
             log.warning("%s", exc)
             return
         except Exception as exc:
-            log.exception("document %s: processing interrupted", claim.document_id)
+            log.error(
+                "document %s: processing interrupted (%s)", claim.document_id, type(exc).__name__
+            )
+            log.debug("traceback", exc_info=True)
             reason = f"internal error ({type(exc).__name__})"
             try:
                 outcome = retry_or_fail(self.factory, self.settings, claim, reason)
