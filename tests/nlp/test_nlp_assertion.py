@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from nlp_samples import find
 
 from chartdrop.nlp.types import ASSERTIONS, Extraction
+from tests.nlp.nlp_samples import find
 
 
 @pytest.mark.parametrize(

@@ -4,10 +4,10 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from nlp_samples import DICTATED, TYPED
 
 from chartdrop.nlp.deficiencies import find_deficiencies
 from chartdrop.nlp.types import DEMOGRAPHIC_FIELDS, Extraction, Field
+from tests.nlp.nlp_samples import DICTATED, TYPED
 
 TEXT = "A note with enough words to be a real document."
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from nlp_samples import DICTATED, TYPED
 
 from chartdrop.nlp.demographics import extract_demographics
 from chartdrop.nlp.types import DEMOGRAPHIC_FIELDS, Extraction, Field
+from tests.nlp.nlp_samples import DICTATED, TYPED
 
 
 def check_spans(text: str, demographics: dict[str, Field | None]) -> None:

@@ -5,12 +5,13 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from nlp_samples import DICTATED, TYPED
+import pytest
 
 import chartdrop.nlp as nlp
 from chartdrop.nlp.coding import load_codebook
 from chartdrop.nlp.pipeline import get_pipeline
 from chartdrop.nlp.types import DEMOGRAPHIC_FIELDS, Extraction
+from tests.nlp.nlp_samples import DICTATED, TYPED
 
 
 def test_public_api() -> None:
@@ -66,11 +67,13 @@ def test_thread_safe(extract: Callable[[str], Extraction]) -> None:
     assert [results[i] for i in range(len(texts))] == expected
 
 
-def test_index_is_cached_in_data_dir(
-    extract: Callable[[str], Extraction], nlp_data_dir: Path
-) -> None:
-    cached = list((nlp_data_dir / "cache").glob("icd10cm-index-*.json"))
+def test_index_is_cached_in_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The pipeline is a process-wide singleton that other tests may have loaded
+    # already, so the cache is checked by building the code book directly.
+    monkeypatch.setenv("CHARTDROP_DATA_DIR", str(tmp_path))
+    load_codebook()
+    cached = list((tmp_path / "cache").glob("icd10cm-index-*.json"))
     assert len(cached) == 1
-    book = load_codebook()
+    book = load_codebook()  # now read back from the cache
     assert book.describe("I10") == "Essential (primary) hypertension"
     assert book.is_billable("E11.9") and not book.is_billable("E11")

@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from nlp_samples import DICTATED, TYPED, find
 
 from chartdrop.nlp.types import Extraction
+from tests.nlp.nlp_samples import DICTATED, TYPED, find
 
 
 def test_dictated_problems(extract: Callable[[str], Extraction]) -> None:
