@@ -111,12 +111,7 @@ def stage_draft(
             claim.original_name,
         )
         document.kind = result.kind.value
-        document.status = DocumentStatus.STAGED
-        document.error = None
-        document.processed_at = queue.now_utc()
-        document.lease_owner = None
-        document.lease_expires_at = None
-        document.stored_path = str(destination)
+        _finish(document, DocumentStatus.STAGED, None, destination)
         session.add(
             Transcript(
                 document_id=document.id,
@@ -147,6 +142,16 @@ def stage_draft(
     return Outcome(claim.document_id, DocumentStatus.STAGED, draft_id=draft.id)
 
 
+def _finish(document: Document, status: str, error: str | None, destination: Path) -> None:
+    """A document's last state change: its outcome, and where its original now lies."""
+    document.status = status
+    document.error = error
+    document.processed_at = queue.now_utc()
+    document.lease_owner = None
+    document.lease_expires_at = None
+    document.stored_path = str(destination)
+
+
 def _note_landing(
     factory: sessionmaker[Session], document_id: int, planned: Path, landed: Path
 ) -> None:
@@ -174,12 +179,7 @@ def fail_document(
         destination = quarantine_destination(
             settings.quarantine_dir, document.id, document.original_name
         )
-        document.status = DocumentStatus.FAILED
-        document.error = reason
-        document.processed_at = queue.now_utc()
-        document.lease_owner = None
-        document.lease_expires_at = None
-        document.stored_path = str(destination)
+        _finish(document, DocumentStatus.FAILED, reason, destination)
         record_event(session, "system", "failed", "document", document.id, {"reason": reason})
         spooled = Path(document.spool_path)
         sidecar = _sidecar(document)
