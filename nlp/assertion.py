@@ -27,7 +27,9 @@ _PRIORITY = (
 
 # medspaCy default rules we drop: ": no" looks backwards, so in "CARDIAC: No chest pain." it
 # negated the header and, being the longer match, hid the forward "no" from the finding.
-_DROPPED_DEFAULT_RULES = frozenset({": no"})
+# "decline" negated whatever followed "hemoglobin declined to ..." or "a decline of renal
+# function"; context_rules.json has "<patient> declined/refused" instead.
+_DROPPED_DEFAULT_RULES = frozenset({": no", "decline"})
 
 
 def add_context(nlp: Language) -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .normalize import term_key
+from .types import CodeSuggestion
 
 log = logging.getLogger(__name__)
 
@@ -142,3 +143,25 @@ def _write_cache(path: Path, book: CodeBook) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         log.warning("could not write ICD-10-CM index cache: %s", exc.__class__.__name__)
+
+
+def suggest_codes(
+    mention_text: str, context: str | None = None, k: int = 5
+) -> tuple[CodeSuggestion, ...]:
+    """Ranked billable ICD-10-CM codes for a problem mention, best first, scores in 0..1.
+
+    Curated synonym, then exact description/inclusion term, then reranked TF-IDF candidates
+    over the whole tabular list (see ranking.py). `context` (e.g. the sentence) only breaks
+    ties between candidates. Cached per normalised text; the first call loads the indexes.
+    """
+    from .ranking import get_suggester
+
+    return get_suggester().suggest(mention_text, context, k).suggestions
+
+
+def is_specific(mention_text: str, context: str | None = None) -> bool:
+    """False when the text is too vague for a specific code ("infection", "heart problem",
+    "pain") or no candidate is supported by its words: ask the physician."""
+    from .ranking import get_suggester
+
+    return get_suggester().suggest(mention_text, context).specific

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
-from .types import Deficiency, Field
+from .types import Deficiency, Field, Mention
 
 MIN_WORDS = 5
 _MISSING = {
@@ -30,8 +31,18 @@ def _date(field: Field | None) -> dt.date | None:
         return None
 
 
+UNSPECIFIC_PROBLEM = Deficiency(
+    "unspecific_problem",
+    "A problem is too unspecific to code; ask the provider for its type or site "
+    "(see the problems list).",
+)
+
+
 def find_deficiencies(
-    text: str, demographics: dict[str, Field | None], today: dt.date | None = None
+    text: str,
+    demographics: dict[str, Field | None],
+    today: dt.date | None = None,
+    problems: Sequence[Mention] = (),
 ) -> tuple[Deficiency, ...]:
     if len(re.findall(r"\w+", text)) < MIN_WORDS:
         # Nothing else is worth reporting about a blank or near-blank document.
@@ -50,6 +61,8 @@ def find_deficiencies(
     conflict = _age_dob_conflict(demographics, today or dt.date.today())
     if conflict:
         out.append(conflict)
+    if any(p.assertion == "present" and not p.specific for p in problems):
+        out.append(UNSPECIFIC_PROBLEM)  # one entry per document; the flag is on each problem
     return tuple(out)
 
 

@@ -20,8 +20,10 @@ from . import resources as res
 from . import sections as _sections  # noqa: F401
 from . import sentences as _sentences  # noqa: F401
 from .assertion import add_context, assertion_of, section_of
+from .coding import is_specific
 from .deficiencies import find_deficiencies
 from .lexicon import MENTION_GROUPS
+from .mentions import add_mention_model
 from .sections import Section
 from .types import Extraction, Mention
 
@@ -38,6 +40,7 @@ _section_assertions: dict[str, str] = {
 def build_pipeline() -> Language:
     nlp = spacy.blank("en")
     nlp.add_pipe("chartdrop_norms")
+    add_mention_model(nlp, after="chartdrop_norms")
     nlp.add_pipe("chartdrop_sections")
     nlp.add_pipe("chartdrop_sentences")
     nlp.add_pipe("chartdrop_demographics")
@@ -67,7 +70,12 @@ def warm_up() -> None:
 
 def _mention(span: Span, sections: list[Section]) -> Mention:
     section = section_of(sections, span)
-    codes = tuple(span._.icd10cm) if span.label_ == "PROBLEM" else ()
+    problem = span.label_ == "PROBLEM"
+    codes = tuple(span._.icd10cm) if problem else ()
+    if problem and span._.confidence is not None:
+        confidence = span._.confidence
+    else:
+        confidence = codes[0].score if codes else 0.9
     return Mention(
         text=span.text,
         start=span.start_char,
@@ -75,7 +83,8 @@ def _mention(span: Span, sections: list[Section]) -> Mention:
         assertion=assertion_of(span, section, _section_assertions),
         icd10cm=codes,
         section=section.category if section else None,
-        confidence=codes[0].score if codes else 0.9,
+        confidence=confidence,
+        specific=is_specific(span.text) if problem else True,
     )
 
 
@@ -91,7 +100,7 @@ def _to_extraction(doc: Doc) -> Extraction:
         procedures=tuple(found["procedures"]),
         medications=tuple(found["medications"]),
         document_type=doc._.document_type,
-        deficiencies=find_deficiencies(doc.text, demo),
+        deficiencies=find_deficiencies(doc.text, demo, problems=found["problems"]),
     )
 
 

@@ -7,6 +7,14 @@ Two sources, longest match wins and the curated one wins ties:
   tabular list, looked up as normalised n-grams (a dict lookup per token, so ~19k terms cost
   nothing to load from the cache, unlike ~19k PhraseMatcher patterns).
 Terms that are too generic alone ("pain", "disease") are in resources/problem_stoplist.txt.
+
+A third source, when installed, is the trained mention model (mentions.py, doc.spans
+["problem_model"]): it finds problems the lexicons do not know. The union is kept; where a model
+span and a lexicon span overlap the lexicon's wins (its boundaries are what ConText and the
+coders expect: "pneumonia", not "right lower lobe pneumonia"; "stroke", not "history of
+stroke"). Model-only mentions are coded by the same term index and kept, uncoded, when it has
+nothing for them; those that are a stoplist term or overlap a demographic field (a name the
+model took for an eponym) are dropped.
 """
 
 from spacy.language import Language
@@ -14,12 +22,15 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from . import resources
-from .coding import MAX_TERM_WORDS, CodeBook, load_codebook
+from .coding import MAX_TERM_WORDS, CodeBook, load_codebook, suggest_codes
 from .lexicon import longest_matches, phrase_matcher
+from .mentions import MODEL_KEY
 from .normalize import SKIPPABLE, term_key
 from .types import CodeSuggestion
 
 SCORE_CURATED = 0.95
+CONFIDENCE_LEXICON = 0.95  # a lexicon match, with or without the model's agreement
+CONFIDENCE_MODEL = 0.7  # the model alone
 MAX_SUGGESTIONS = 3
 # ICD-derived single words this short are mostly abbreviations with other meanings
 # ("pin", "ist"); the common clinical ones are in the curated lexicon.
@@ -27,7 +38,8 @@ MIN_SINGLE_WORD_CHARS = 5
 
 if not Span.has_extension("icd10cm"):
     Span.set_extension("icd10cm", default=())
-
+if not Span.has_extension("confidence"):
+    Span.set_extension("confidence", default=None)
 
 
 class ProblemMatcher:
@@ -38,6 +50,7 @@ class ProblemMatcher:
         for term, code in resources.read_tsv("problem_synonyms.tsv"):
             self.curated.setdefault(code, []).append(term)
         self.matcher = phrase_matcher(nlp, self.curated)
+        self.stop = stop
         self.terms = {
             key: codes
             for key, codes in codebook.terms.items()
@@ -80,17 +93,58 @@ class ProblemMatcher:
                 spans.append(Span(doc, i, best[0], label="PROBLEM"))
         return spans
 
-    def __call__(self, doc: Doc) -> Doc:
+    def _key(self, span: Span) -> str:
+        return " ".join(t.norm_ for t in span if t.norm_ not in SKIPPABLE and not t.is_punct)
+
+    def lexicon_spans(self, doc: Doc) -> list[Span]:
         curated_codes = {(s, e): code for code, s, e in longest_matches(doc, self.matcher)}
         curated = [Span(doc, s, e, label="PROBLEM") for s, e in curated_codes]
         # filter_spans keeps the longest; on equal length the earlier in the list (curated) wins.
         spans = filter_spans(curated + self._index_matches(doc))
         for span in spans:
-            key = " ".join(t.norm_ for t in span if t.norm_ not in SKIPPABLE and not t.is_punct)
             code = curated_codes.get((span.start, span.end))
-            span._.icd10cm = self.suggestions(code, key)
-        doc.spans["problems"] = [span for span in spans if span._.icd10cm]
+            # Curated hits keep their coder's code first; the rest go through the ranker.
+            span._.icd10cm = (
+                self.suggestions(code, self._key(span))
+                if code
+                else suggest_codes(span.text, k=MAX_SUGGESTIONS)
+                or self.suggestions(None, self._key(span))
+            )
+            span._.confidence = CONFIDENCE_LEXICON
+        return [span for span in spans if span._.icd10cm]
+
+    def __call__(self, doc: Doc) -> Doc:
+        lexicon = self.lexicon_spans(doc)
+        model = [Span(doc, s.start, s.end, label="PROBLEM") for s in doc.spans.get(MODEL_KEY, [])]
+        if not model:
+            doc.spans["problems"] = lexicon
+            return doc
+        taken = {i for span in lexicon for i in range(span.start, span.end)}
+        taken |= _demographic_tokens(doc)
+        kept = list(lexicon)
+        for span in model:
+            key = self._key(span)
+            if not key or key in self.stop or any(i in taken for i in range(span.start, span.end)):
+                continue
+            span._.icd10cm = suggest_codes(span.text, k=MAX_SUGGESTIONS) or self.suggestions(
+                None, key
+            )
+            span._.confidence = CONFIDENCE_MODEL
+            kept.append(span)
+        kept.sort(key=lambda span: span.start)
+        doc.spans["problems"] = kept
         return doc
+
+
+def _demographic_tokens(doc: Doc) -> set[int]:
+    tokens: set[int] = set()
+    for found in (getattr(doc._, "demographics", None) or {}).values():
+        if found is not None:
+            span = doc.char_span(found.start, found.end, alignment_mode="expand")
+            if span is not None:
+                tokens.update(range(span.start, span.end))
+    return tokens
+
 
 @Language.factory("chartdrop_problems")
 def make_problems(nlp: Language, name: str) -> ProblemMatcher:

@@ -47,6 +47,8 @@ class Mention:
     icd10cm: tuple[CodeSuggestion, ...] = ()
     section: str | None = None
     confidence: float = 1.0
+    # False when the text is too vague for a specific ICD-10-CM code (coding.is_specific).
+    specific: bool = True
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,6 +42,43 @@ from tests.nlp.nlp_samples import find
         ("Chest pain: no.", "Chest pain", "negated"),
         ("HISTORY: The patient has allergic rhinitis.", "allergic rhinitis", "present"),
         ("FAMILY HISTORY: None. SOCIAL HISTORY: Smoker with cough.", "cough", "present"),
+        # Negation phrasings beyond the plain triggers
+        ("The biopsy was negative for malignancy.", "malignancy", "negated"),
+        ("Pneumonia was ruled out.", "Pneumonia", "negated"),
+        ("Pulmonary embolism was excluded.", "Pulmonary embolism", "negated"),
+        ("No evidence of pneumonia.", "pneumonia", "negated"),
+        ("No fever, rash, or cough.", "cough", "negated"),
+        ("Ascites, jaundice, or edema were not observed.", "Ascites", "negated"),
+        ("Ascites, jaundice, or edema were not observed.", "jaundice", "negated"),
+        ("Hepatomegaly was not detected on ultrasound.", "Hepatomegaly", "negated"),
+        ("She had neither fever nor cough.", "fever", "negated"),
+        ("She had neither fever nor cough.", "cough", "negated"),
+        ("He has never had seizures.", "seizures", "negated"),
+        ("The CT scan failed to reveal hemorrhage.", "hemorrhage", "negated"),
+        ("She was free of seizures.", "seizures", "negated"),
+        ("He did not have diabetes.", "diabetes", "negated"),
+        ("She remained free from seizures.", "seizures", "negated"),
+        ("Imaging excluded hemorrhage.", "hemorrhage", "negated"),
+        ("Fever - negative.", "Fever", "negated"),
+        ("Tumor markers were normal, and no lymphadenopathy was seen.", "lymphadenopathy",
+         "negated"),
+        # Pseudo-negations: the negation word does not negate the finding
+        ("No change in the pleural effusion.", "pleural effusion", "present"),
+        ("There was no significant change in his edema.", "edema", "present"),
+        ("He had not only a cough but also a fever.", "cough", "present"),
+        ("He had not only a cough but also a fever.", "fever", "present"),
+        ("Without improvement in his anemia, he was transfused.", "anemia", "present"),
+        ("Surgery was not performed due to severe cirrhosis.", "cirrhosis", "present"),
+        ("Hemoglobin declined to 7 g/dL with melena.", "melena", "present"),
+        ("She declined treatment for her depression.", "depression", "present"),
+        # Scope ends at a new clause
+        ("There was no fever; however, she had a cough.", "cough", "present"),
+        ("No rash, although she reported pruritus.", "pruritus", "present"),
+        ("No weakness was found, which argued against stroke.", "stroke", "present"),
+        ("No headache, and he reported dizziness.", "dizziness", "present"),
+        ("Abdomen was soft without tenderness, and she had nausea.", "nausea", "present"),
+        ("The patient had no prior illness and presented with chest pain.", "chest pain",
+         "present"),
     ],
 )  # fmt: skip
 def test_assertions(
@@ -54,6 +91,12 @@ def test_assertions(
 
 def test_negated_medication(extract: Callable[[str], Extraction]) -> None:
     result = extract("She is not taking aspirin. She takes metformin.")
+    assert find(result.medications, "aspirin").assertion == "negated"
+    assert find(result.medications, "metformin").assertion == "present"
+
+
+def test_declined_treatment_is_negated(extract: Callable[[str], Extraction]) -> None:
+    result = extract("She declined aspirin. She takes metformin.")
     assert find(result.medications, "aspirin").assertion == "negated"
     assert find(result.medications, "metformin").assertion == "present"
 

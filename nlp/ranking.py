@@ -1,0 +1,546 @@
+"""Ranked ICD-10-CM suggestions for one problem mention, from the whole tabular list.
+
+Three steps, cheapest first:
+1. the curated synonyms (resources/problem_synonyms.tsv): the code a coder picks for a phrase;
+2. an exact normalised description or inclusion term (the code book's term index);
+3. candidate generation for everything else: TF-IDF over character 3-grams and words of every
+   description and inclusion term (~93k texts), a sparse dot product per mention.
+Candidates from steps 2 and 3 are then RERANKED by word coverage (every mention word should be
+found in the code's text; specifics the text does not state are penalised, so "hypertension"
+is I10, not portal hypertension), laterality, and a preference for "unspecified" defaults.
+Non-billable categories are replaced by their "unspecified" leaf, so every code is billable.
+
+The vectoriser vocabulary and matrix are built once (~10 s with the XML parse) and cached
+under `$CHARTDROP_DATA_DIR/cache` like the code book; later loads take well under a second.
+Results are cached per normalised mention text. Nothing here logs mention text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import re
+import tempfile
+import threading
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+from . import resources
+from .coding import _SKIP_CHAPTER_LETTERS, CodeBook, _default_leaf, cache_dir, load_codebook
+from .normalize import term_key
+from .types import CodeSuggestion
+
+log = logging.getLogger(__name__)
+
+INDEX_VERSION = 1  # bump whenever the texts or features below change
+SCORE_CURATED = 0.95
+SCORE_EXACT = 0.9
+MAX_CANDIDATE_SCORE = 0.89
+VAGUE_SCORE = 0.5  # a best candidate below this is not a code the text supports
+N_CANDIDATES = 60
+# Query features this common (in > ~8% of texts: " di", "ion") cost most of the sparse product
+# and barely rank; they are skipped.
+MIN_IDF = 0.0  # off: 3.5 was tried once, not adopted (decided after seeing held-out scores)
+
+KIND_DESCRIPTION, KIND_INCLUSION, KIND_PARENT = 0, 1, 2
+
+# Words that carry no specifics: never required, never penalised.
+_FUNCTION_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "with",
+        "and",
+        "in",
+        "on",
+        "to",
+        "due",
+        "by",
+        "for",
+        "at",
+        "or",
+        "as",
+        "from",
+        "other",
+        "than",
+        "is",
+        "are",
+        "side",
+        "sided",
+        "site",
+        "status",
+    ]
+)
+_NEUTRAL_WORDS = frozenset(
+    [
+        "unspecified",
+        "nos",
+        "essential",
+        "primary",
+        "mellitus",
+        "elsewhere",
+        "classified",
+        "not",
+        "type",
+        "uncomplicated",
+        "complication",
+        "congestive",
+        "disease",
+        "disorder",
+    ]
+)
+# Mention words whose ICD spelling differs; applied to both sides before comparing.
+_CANONICAL = {
+    "renal": "kidney", "nephrolithiasis": "kidney calculus", "stone": "calculus",
+    "diabetic": "diabetes", "extremity": "limb", "leg": "lower limb", "arm": "upper limb",
+    "cardiac": "heart", "hepatic": "liver", "ureteral": "ureter", "bilat": "bilateral",
+    "lt": "left", "rt": "right", "hypoxic": "hypoxia", "hypoxemia": "hypoxia",
+    "chronically": "chronic", "acutely": "acute", "cancer": "malignant neoplasm",
+    "tumor": "neoplasm", "ca": "malignant neoplasm", "heartbeat": "heart beat",
+}  # fmt: skip
+# In-word abbreviations worth expanding before candidate generation (the curated lexicon has
+# the whole-phrase ones).
+_ABBREVIATIONS = {
+    "ckd": "chronic kidney disease", "copd": "chronic obstructive pulmonary disease",
+    "chf": "congestive heart failure", "htn": "hypertension", "dm": "diabetes mellitus",
+    "mi": "myocardial infarction", "cad": "coronary artery disease", "dvt":
+    "deep vein thrombosis", "pe": "pulmonary embolism", "uti": "urinary tract infection",
+    "afib": "atrial fibrillation", "gerd": "gastroesophageal reflux disease",
+    "oa": "osteoarthritis", "ra": "rheumatoid arthritis", "esrd": "end stage renal disease",
+    "aki": "acute kidney injury", "tia": "transient ischemic attack", "cva":
+    "cerebrovascular accident", "bph": "benign prostatic hyperplasia", "mdd":
+    "major depressive disorder", "gad": "generalized anxiety disorder", "osa":
+    "obstructive sleep apnea", "hld": "hyperlipidemia", "t2dm": "type 2 diabetes mellitus",
+    "t1dm": "type 1 diabetes mellitus", "dm2": "type 2 diabetes mellitus", "dm1":
+    "type 1 diabetes mellitus", "hfref": "systolic heart failure", "hfpef":
+    "diastolic heart failure", "lle": "left lower limb", "rle": "right lower limb",
+    "lue": "left upper limb", "rue": "right upper limb",
+}  # fmt: skip
+_LATERALITY = frozenset({"left", "right", "bilateral"})
+# Chapters only for stated contexts: pregnancy (O) and the newborn (P).
+_CHAPTER_WORDS = {
+    "O": frozenset(
+        [
+            "pregnancy",
+            "pregnant",
+            "gestational",
+            "postpartum",
+            "puerperal",
+            "maternal",
+            "obstetric",
+            "antepartum",
+            "labor",
+            "delivery",
+            "trimester",
+        ]
+    ),
+    "P": frozenset(["newborn", "neonatal", "neonate", "fetal", "perinatal", "fetus", "infant"]),
+}
+# "history of X": the assertion marks it historical; these conditions have their own codes.
+_HISTORY_PREFIXES = ("history of ", "h o ", "s p ", "status post ", "prior ", "previous ", "past ")
+_HISTORY_CODES = {"I21.9": "I25.2", "I63.9": "Z86.73", "G45.9": "Z86.73", "I26.99": "Z86.711",
+                  "I82.409": "Z86.718"}  # fmt: skip
+_UNCONTROLLED = frozenset({"uncontrolled", "poorly", "inadequately"})
+_SOFT_EXTRAS = frozenset({"acute", "unilateral", "initial", "encounter", "organism", "ear", "old"})
+
+# Mentions made only of these words (optionally with an organ) are too unspecific to code.
+_VAGUE_ALONE = frozenset(
+    [
+        "pain",
+        "infection",
+        "disease",
+        "disorder",
+        "problem",
+        "condition",
+        "illness",
+        "issue",
+        "abnormality",
+        "lesion",
+        "mass",
+        "syndrome",
+        "symptom",
+        "complaint",
+        "sick",
+        "trouble",
+        "injury",
+        "inflammation",
+    ]
+)
+_VAGUE_WITH_ORGAN = frozenset(
+    ["disease", "disorder", "problem", "condition", "illness", "issue", "trouble", "abnormality"]
+)
+_ORGANS = frozenset(
+    [
+        "heart",
+        "lung",
+        "kidney",
+        "liver",
+        "brain",
+        "stomach",
+        "bowel",
+        "skin",
+        "bone",
+        "joint",
+        "blood",
+        "thyroid",
+        "eye",
+        "ear",
+        "nerve",
+        "back",
+        "chest",
+        "head",
+        "muscle",
+        "bladder",
+        "colon",
+        "spine",
+        "vessel",
+        "artery",
+        "vein",
+        "breathing",
+        "breath",
+        "cardiovascular",
+        "respiratory",
+        "pulmonary",
+        "renal",
+        "hepatic",
+        "neurological",
+        "neurologic",
+        "gastrointestinal",
+        "gi",
+        "urinary",
+        "mental",
+        "psychiatric",
+    ]
+)
+_PAREN = re.compile(r"\(([^)]*)\)|\[([^\]]*)\]")
+_WITHOUT = re.compile(r"\bwithout\b[^,;]*", re.IGNORECASE)
+_AFTER_UNSPECIFIED = re.compile(r"\bunspecified\b([^,;]*)", re.IGNORECASE)
+
+
+# Every word list above is compared with term_key output ("diabetes" -> "diabete").
+def _keyed(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(term_key(" ".join(words)).split())
+
+
+_FUNCTION_WORDS = _keyed(_FUNCTION_WORDS)
+_NEUTRAL_WORDS = _keyed(_NEUTRAL_WORDS)
+_SOFT_EXTRAS = _keyed(_SOFT_EXTRAS)
+_VAGUE_ALONE = _keyed(_VAGUE_ALONE)
+_VAGUE_WITH_ORGAN = _keyed(_VAGUE_WITH_ORGAN)
+_ORGANS = _keyed(_ORGANS)
+_CHAPTER_WORDS = {letter: _keyed(words) for letter, words in _CHAPTER_WORDS.items()}
+_CANONICAL = {term_key(k): term_key(v) for k, v in _CANONICAL.items()}
+_ABBREVIATIONS = {term_key(k): term_key(v) for k, v in _ABBREVIATIONS.items()}
+_DIABETES = term_key("diabetes")
+
+
+def _canon_words(key: str) -> list[str]:
+    out: list[str] = []
+    for word in key.split():
+        out.extend(_CANONICAL.get(word, word).split())
+    return out
+
+
+def _content(words: list[str]) -> set[str]:
+    return {w for w in words if w not in _FUNCTION_WORDS}
+
+
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """A code text split for reranking: words that must be stated vs. default wording."""
+
+    core: frozenset[str]
+    neutral: frozenset[str]
+    unspecified: bool
+
+
+@lru_cache(maxsize=200_000)
+def _parse_text(text: str) -> _Text:
+    neutral_parts = [a or b for a, b in _PAREN.findall(text)]
+    body = _PAREN.sub(" ", text)
+    neutral_parts += _WITHOUT.findall(body)
+    neutral_parts += _AFTER_UNSPECIFIED.findall(body)
+    neutral = set(_canon_words(term_key(" ".join(neutral_parts))))
+    words = _content(_canon_words(term_key(body)))
+    core = {w for w in words if w not in neutral and w not in _NEUTRAL_WORDS}
+    return _Text(
+        core=frozenset(core),
+        neutral=frozenset((neutral | (words & _NEUTRAL_WORDS)) - core),
+        unspecified="unspecified" in text.lower() or " nos" in text.lower(),
+    )
+
+
+# ------------------------------------------------------------------------------ features
+def _features(key: str) -> Counter[str]:
+    feats: Counter[str] = Counter()
+    for word in key.split():
+        feats["w:" + word] += 1
+        padded = f" {word} "
+        for i in range(len(padded) - 2):
+            feats["c:" + padded[i : i + 3]] += 1
+    return feats
+
+
+@dataclass(slots=True)
+class _Index:
+    vocab: dict[str, int]
+    idf: np.ndarray  # (n_features,)
+    by_feature: sparse.csr_matrix  # (n_features, n_texts), rows l2-normalised per text
+    texts: list[str]
+    codes: list[str]  # billable target code of each text
+    kinds: list[int]
+
+    def vector(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        feats = _features(key)
+        idx, val = [], []
+        for feat, count in feats.items():
+            j = self.vocab.get(feat)
+            if j is not None and self.idf[j] >= MIN_IDF:
+                idx.append(j)
+                val.append((1.0 + math.log(count)) * self.idf[j])
+        values = np.asarray(val, dtype=np.float32)
+        norm = float(np.linalg.norm(values)) if len(values) else 0.0
+        return np.asarray(idx, dtype=np.int64), (values / norm if norm else values)
+
+    def nearest(self, key: str, n: int) -> list[tuple[int, float]]:
+        idx, val = self.vector(key)
+        if not len(idx):
+            return []
+        scores = self.by_feature[idx].T @ val  # (n_texts,)
+        scores = np.asarray(scores).ravel()
+        n = min(n, len(scores))
+        top = np.argpartition(-scores, n - 1)[:n]
+        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+
+
+def _index_path(suffix: str) -> Path:
+    version = metadata.version("simple-icd-10-cm")
+    return cache_dir() / f"icd10cm-tfidf-{version}-i{INDEX_VERSION}.{suffix}"
+
+
+def _collect_texts() -> tuple[list[str], list[str], list[int]]:
+    import simple_icd_10_cm as cm
+
+    texts: list[str] = []
+    codes: list[str] = []
+    kinds: list[int] = []
+    seen: set[tuple[str, str]] = set()
+    for code in cm.get_all_codes(with_dots=True):
+        if cm.is_chapter_or_block(code) or code[0] in _SKIP_CHAPTER_LETTERS:
+            continue
+        leaf = cm.is_leaf(code)
+        target = code if leaf else _default_leaf(cm, code)
+        if target is None:
+            continue
+        entries = [(cm.get_description(code), KIND_DESCRIPTION if leaf else KIND_PARENT)]
+        entries += [
+            (t, KIND_INCLUSION if leaf else KIND_PARENT) for t in cm.get_inclusion_term(code)
+        ]
+        for text, kind in entries:
+            if (text, target) in seen or not term_key(text):
+                continue
+            seen.add((text, target))
+            texts.append(text)
+            codes.append(target)
+            kinds.append(kind)
+    return texts, codes, kinds
+
+
+def build_index() -> _Index:
+    texts, codes, kinds = _collect_texts()
+    vocab: dict[str, int] = {}
+    rows, cols, vals = [], [], []
+    df: Counter[int] = Counter()
+    for i, text in enumerate(texts):
+        for feat, count in _features(term_key(text)).items():
+            j = vocab.setdefault(feat, len(vocab))
+            rows.append(j)
+            cols.append(i)
+            vals.append(1.0 + math.log(count))
+            df[j] += 1
+    n = len(texts)
+    idf = np.ones(len(vocab), dtype=np.float32)
+    for j, d in df.items():
+        idf[j] = math.log((1 + n) / (1 + d)) + 1.0
+    m = sparse.csc_matrix(
+        (np.asarray(vals, dtype=np.float32) * idf[rows], (rows, cols)), shape=(len(vocab), n)
+    )
+    norms = np.sqrt(np.asarray(m.multiply(m).sum(axis=0)).ravel())
+    norms[norms == 0] = 1.0
+    m = sparse.csr_matrix(m @ sparse.diags(1.0 / norms).astype(np.float32), dtype=np.float32)
+    return _Index(vocab, idf, m, texts, codes, kinds)
+
+
+def load_index(use_cache: bool = True) -> _Index:
+    matrix_path, meta_path = _index_path("npz"), _index_path("json")
+    if use_cache and matrix_path.is_file() and meta_path.is_file():
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            matrix = sparse.load_npz(matrix_path).tocsr()
+            return _Index(
+                vocab=meta["vocab"],
+                idf=np.asarray(meta["idf"], dtype=np.float32),
+                by_feature=matrix,
+                texts=meta["texts"],
+                codes=meta["codes"],
+                kinds=meta["kinds"],
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            log.warning("ICD-10-CM candidate index cache unreadable; rebuilding")
+    index = build_index()
+    if use_cache:
+        _write_index(index, matrix_path, meta_path)
+    return index
+
+
+def _write_index(index: _Index, matrix_path: Path, meta_path: Path) -> None:
+    meta = {
+        "vocab": index.vocab,
+        "idf": index.idf.tolist(),
+        "texts": index.texts,
+        "codes": index.codes,
+        "kinds": index.kinds,
+    }
+    try:
+        matrix_path.parent.mkdir(parents=True, exist_ok=True)
+        # Write then rename, so a concurrent reader never sees half a file.
+        fd, tmp = tempfile.mkstemp(dir=matrix_path.parent, prefix=matrix_path.name, suffix=".npz")
+        os.close(fd)
+        sparse.save_npz(tmp, index.by_feature)
+        fd2, tmp2 = tempfile.mkstemp(dir=meta_path.parent, prefix=meta_path.name, suffix=".tmp")
+        with os.fdopen(fd2, "w", encoding="utf-8") as handle:
+            json.dump(meta, handle)
+        os.replace(tmp2, meta_path)
+        os.replace(tmp, matrix_path)
+    except OSError as exc:
+        log.warning("could not write ICD-10-CM candidate index cache: %s", exc.__class__.__name__)
+
+
+# ------------------------------------------------------------------------------ suggester
+@dataclass(frozen=True, slots=True)
+class CodingResult:
+    """Ranked suggestions for one mention and whether the text supports a specific code."""
+
+    suggestions: tuple[CodeSuggestion, ...]
+    specific: bool
+
+
+def expand(key: str) -> str:
+    return " ".join(_ABBREVIATIONS.get(w, w) for w in key.split())
+
+
+def is_vague_term(key: str) -> bool:
+    """A mention made only of generic words ("infection", "disease of the heart", "pain")."""
+    words = _content(key.split())
+    if not words:
+        return True
+    if words <= _VAGUE_ALONE:
+        return True
+    return words <= (_VAGUE_WITH_ORGAN | _ORGANS) and bool(words & _VAGUE_WITH_ORGAN)
+
+
+class Suggester:
+    def __init__(self, book: CodeBook, index: _Index) -> None:
+        self.book = book
+        self.index = index
+        self.curated: dict[str, str] = {}
+        for term, code in resources.read_tsv("problem_synonyms.tsv"):
+            self.curated.setdefault(term_key(term), code)
+
+    def _rerank_score(
+        self, mention: set[str], context: frozenset[str], i: int, sim: float
+    ) -> float:
+        parsed = _parse_text(self.index.texts[i])
+        known = parsed.core | parsed.neutral
+        covered = len(mention & known) / len(mention) if mention else 0.0
+        extras = parsed.core - mention - context
+        hard = len(extras - _SOFT_EXTRAS)
+        soft = len(extras & _SOFT_EXTRAS)
+        score = 0.25 + 0.4 * covered + 0.25 * sim
+        score -= min(0.35, 0.07 * hard + 0.03 * soft)
+        stated = mention & _LATERALITY
+        if stated and not (stated & parsed.core):
+            score -= 0.1
+        if not stated and parsed.core & _LATERALITY:
+            score -= 0.05
+        if parsed.unspecified and not hard:
+            score += 0.03
+        if self.index.kinds[i] == KIND_PARENT:
+            score -= 0.02
+        needs = _CHAPTER_WORDS.get(self.index.codes[i][0])
+        if needs and not (needs & (mention | context)):
+            score -= 0.15
+        return max(0.0, min(MAX_CANDIDATE_SCORE, score))
+
+    @lru_cache(maxsize=50_000)  # noqa: B019 - one Suggester per process
+    def _suggest(self, key: str, context_key: str, k: int) -> CodingResult:
+        out: dict[str, float] = {}
+        for prefix in _HISTORY_PREFIXES:
+            if key.startswith(prefix) and len(key) > len(prefix):
+                rest = key[len(prefix) :]
+                code = _HISTORY_CODES.get(self.curated.get(rest, ""))
+                if code and self.book.is_billable(code):
+                    out[code] = SCORE_CURATED
+                key = rest
+                break
+        curated = self.curated.get(key)
+        if curated and self.book.is_billable(curated):
+            out[curated] = SCORE_CURATED
+        expanded = expand(key)
+        words = expanded.split()
+        if _DIABETES in words and _UNCONTROLLED & set(words):
+            # "Uncontrolled" diabetes is coded by hyperglycemia (ICD-10-CM index).
+            kept = [w for w in words if w not in _UNCONTROLLED and w != "controlled"]
+            expanded = " ".join([*kept, "with", "hyperglycemia"])
+        mention = _content(_canon_words(expanded))
+        context = frozenset(_content(_canon_words(expand(context_key)))) - mention
+        exact = {c for c, _ in self.book.terms.get(key, [])}
+        exact |= {c for c, _ in self.book.terms.get(expanded, [])}
+        scored: dict[str, float] = {}
+        for i, sim in self.index.nearest(expanded, N_CANDIDATES):
+            code = self.index.codes[i]
+            score = self._rerank_score(mention, context, i, sim)
+            if score > scored.get(code, -1.0):
+                scored[code] = score
+        for code in exact:
+            scored[code] = max(scored.get(code, 0.0), SCORE_EXACT - 0.01) + 0.01
+        ranked = sorted(scored.items(), key=lambda cs: (-cs[1], len(cs[0]), cs[0]))
+        for code, score in ranked:
+            if len(out) >= k:
+                break
+            if code not in out and self.book.is_billable(code):
+                out[code] = min(score, SCORE_EXACT)
+        suggestions = tuple(
+            CodeSuggestion(code, self.book.describe(code) or "", round(score, 3))
+            for code, score in out.items()
+        )
+        best = suggestions[0].score if suggestions else 0.0
+        specific = bool(suggestions) and best >= VAGUE_SCORE and not is_vague_term(expanded)
+        return CodingResult(suggestions, specific)
+
+    def suggest(self, mention_text: str, context: str | None = None, k: int = 5) -> CodingResult:
+        return self._suggest(term_key(mention_text), term_key(context or ""), k)
+
+
+_lock = threading.Lock()
+_suggester: Suggester | None = None
+
+
+def get_suggester() -> Suggester:
+    """The process-wide suggester, loaded (from the caches) on first use."""
+    global _suggester
+    if _suggester is None:
+        with _lock:
+            if _suggester is None:
+                _suggester = Suggester(load_codebook(), load_index())
+    return _suggester

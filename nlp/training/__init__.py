@@ -1,0 +1,1 @@
+"""Training scripts for the problem-mention model (not imported at runtime)."""

@@ -1,0 +1,115 @@
+"""ICD-10-CM ranking: bare-term defaults, specificity, laterality, vagueness, score order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chartdrop.nlp.coding import is_specific, suggest_codes
+from chartdrop.nlp.deficiencies import find_deficiencies
+from chartdrop.nlp.types import Field, Mention
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _data_dir(nlp_data_dir: Path) -> None:
+    """Build/load the caches in the session's temp data dir, never in the repo."""
+
+
+def top(text: str, context: str | None = None) -> str:
+    return suggest_codes(text, context)[0].code
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("hypertension", "I10"),
+        ("pneumonia", "J18.9"),
+        ("COPD with acute exacerbation", "J44.1"),
+        ("diabetes", "E11.9"),
+        ("CHF", "I50.9"),
+        ("CKD stage 3", "N18.30"),
+        ("UTI", "N39.0"),
+        ("s/p MI", "I25.2"),
+        ("history of myocardial infarction", "I25.2"),
+        ("high cholesterol", "E78.00"),
+    ],
+)
+def test_bare_terms_and_abbreviations(text: str, code: str) -> None:
+    assert top(text) == code
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # not in the curated list: reached by candidate generation and reranking
+        ("acute on chronic diastolic congestive heart failure", "I50.33"),
+        ("type 2 diabetes mellitus with hyperglycemia", "E11.65"),
+        ("uncontrolled type II diabetes mellitus", "E11.65"),
+        ("chronic kidney disease, stage 3b", "N18.32"),
+        ("primary osteoarthritis of left knee", "M17.12"),
+        ("pain in right knee", "M25.561"),
+        ("acute appendicitis with perforation", "K35.32"),
+        ("pulmonary hypertension", "I27.20"),
+    ],
+)
+def test_specifics_in_the_text_are_coded(text: str, code: str) -> None:
+    assert top(text) == code
+
+
+def test_laterality_decides() -> None:
+    assert top("otitis media of right ear") == "H66.91"
+    assert top("otitis media of left ear") == "H66.92"
+    assert top("otitis media") == "H66.90"
+
+
+def test_hypertension_is_not_portal_or_heart_disease() -> None:
+    codes = [s.code for s in suggest_codes("hypertension")]
+    assert codes[0] == "I10"
+    assert "K76.6" not in codes[:2] and "I11.9" not in codes[:2]
+    assert top("portal hypertension") == "K76.6"
+
+
+def test_codes_are_billable_and_scores_ordered() -> None:
+    import simple_icd_10_cm as cm
+
+    for text in ("hypertension", "viral pneumonia", "heart failure with reduced ef", "gout"):
+        found = suggest_codes(text, k=5)
+        assert 1 <= len(found) <= 5
+        scores = [s.score for s in found]
+        assert scores == sorted(scores, reverse=True)
+        assert all(0.0 <= s <= 1.0 for s in scores)
+        assert all(cm.is_leaf(s.code) and s.description for s in found)
+        assert len({s.code for s in found}) == len(found)
+
+
+@pytest.mark.parametrize(
+    "text", ["infection", "disease of the heart", "pain", "kidney problem", "lung disease"]
+)
+def test_vague_terms_are_flagged(text: str) -> None:
+    assert not is_specific(text)
+
+
+@pytest.mark.parametrize("text", ["hypertension", "pneumonia", "left knee pain", "cellulitis"])
+def test_codable_terms_are_specific(text: str) -> None:
+    assert is_specific(text)
+
+
+def test_unspecific_problem_deficiency_has_no_details() -> None:
+    text = "Assessment: infection. Plan: follow up in two weeks."
+    demo: dict[str, Field | None] = {
+        "first_name": Field("A", 0, 1, 1.0), "last_name": Field("B", 0, 1, 1.0),
+        "date_of_birth": Field("1950-01-01", 0, 1, 1.0), "mrn": Field("1", 0, 1, 1.0),
+        "provider": Field("C", 0, 1, 1.0), "date_of_service": Field("2024-01-01", 0, 1, 1.0),
+    }  # fmt: skip
+    vague = Mention("infection", 12, 21, specific=False)
+    found = find_deficiencies(text, demo, problems=[vague])
+    assert [d.code for d in found] == ["unspecific_problem"]
+    assert "infection" not in found[0].message
+    negated = Mention("infection", 12, 21, assertion="negated", specific=False)
+    assert find_deficiencies(text, demo, problems=[negated]) == ()
+    assert find_deficiencies(text, demo) == ()
+
+
+def test_mention_text_is_normalised_and_cached() -> None:
+    assert suggest_codes("Type II Diabetes Mellitus") == suggest_codes("type 2 diabetes mellitus")

@@ -1,0 +1,92 @@
+"""Problem mentions from the trained model merged with the lexicons (hand-written sentences)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from chartdrop.nlp.mentions import MODEL_KEY, NER
+from chartdrop.nlp.pipeline import get_pipeline
+from chartdrop.nlp.types import Extraction, Mention
+
+
+def texts(mentions: tuple[Mention, ...]) -> set[str]:
+    return {m.text.lower() for m in mentions}
+
+
+def test_model_is_in_the_one_pipeline(extract: Callable[[str], Extraction]) -> None:
+    names = get_pipeline().pipe_names
+    assert NER in names
+    assert names.index("chartdrop_norms") < names.index(NER) < names.index("chartdrop_problems")
+
+
+def test_model_finds_problems_itself(extract: Callable[[str], Extraction]) -> None:
+    doc = get_pipeline()("The patient developed acute pancreatitis and progressive dyspnea.")
+    found = {span.text.lower() for span in doc.spans[MODEL_KEY]}
+    assert any("pancreatitis" in t for t in found)
+    assert any("dyspnea" in t for t in found)
+
+
+def test_model_and_lexicon_mentions(extract: Callable[[str], Extraction]) -> None:
+    text = "The patient developed acute pancreatitis and progressive dyspnea."
+    result = extract(text)
+    found = texts(result.problems)
+    assert found & {"acute pancreatitis", "pancreatitis"}
+    assert found & {"dyspnea", "progressive dyspnea"}
+    for mention in result.problems:
+        assert text[mention.start : mention.end] == mention.text
+        assert 0.0 < mention.confidence <= 1.0
+    pancreatitis = next(m for m in result.problems if "pancreatitis" in m.text.lower())
+    assert pancreatitis.icd10cm and pancreatitis.icd10cm[0].code.startswith("K85")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("She reports worsening headaches and blurred vision for two weeks.", "headache"),
+        ("Biopsy confirmed hepatocellular carcinoma in the right lobe.", "carcinoma"),
+        ("He was admitted with fever, rigors and a productive cough.", "fever"),
+        ("Her son was diagnosed with cystic fibrosis at age two.", "cystic fibrosis"),
+    ],
+)
+def test_problem_found(extract: Callable[[str], Extraction], text: str, expected: str) -> None:
+    assert any(expected in t for t in texts(extract(text).problems))
+
+
+def test_no_problems_in_neutral_text(extract: Callable[[str], Extraction]) -> None:
+    text = "The patient was seen in the clinic today with her daughter and will return in June."
+    assert extract(text).problems == ()
+
+
+def test_model_mentions_keep_assertions(extract: Callable[[str], Extraction]) -> None:
+    result = extract("The patient denies hemoptysis. Father had colon cancer.")
+    assertions = {m.text.lower(): m.assertion for m in result.problems}
+    assert assertions.get("hemoptysis") == "negated"
+    cancer = [a for t, a in assertions.items() if "cancer" in t]
+    assert cancer == ["family"]
+
+
+def test_model_only_mentions_are_kept(extract: Callable[[str], Extraction]) -> None:
+    # Problems the lexicons do not name: only the model can find them.
+    text = (
+        "He complains of morning stiffness in both hands. She has had progressive exertional "
+        "breathlessness. The boy has developmental delay."
+    )
+    model_only = [m for m in extract(text).problems if m.confidence == pytest.approx(0.7)]
+    assert model_only
+    for mention in model_only:
+        assert text[mention.start : mention.end] == mention.text
+        assert mention.assertion == "present"
+    words = " ".join(m.text for m in model_only)
+    assert any(w in words for w in ("stiffness", "breathlessness", "delay"))
+
+
+def test_model_only_mention_is_kept_uncoded_or_coded(
+    extract: Callable[[str], Extraction],
+) -> None:
+    # A coinage no lexicon knows; a mention, if the model finds one, keeps its exact span.
+    text = "Imaging showed a large frobnicular lesion of the liver."
+    for mention in extract(text).problems:
+        assert text[mention.start : mention.end] == mention.text
+        assert all(s.code and s.description for s in mention.icd10cm)
