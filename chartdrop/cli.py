@@ -95,9 +95,12 @@ def _summary(view: dict[str, Any]) -> None:
 @app.command()
 def watch(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Also run the review desk web app.")
+    ] = False,
 ) -> None:
     """Watch the inbox and process every complete file that arrives (Ctrl-C stops
-    cleanly, finishing the documents in hand)."""
+    cleanly, finishing the documents in hand). With --serve, the review desk runs too."""
     from chartdrop.ingest import Watcher
     from chartdrop.ingest.readers import get_transcriber
     from chartdrop.nlp import warm_up
@@ -117,6 +120,11 @@ def watch(
 
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    server = None
+    if serve:
+        from chartdrop.desk_commands import start_web_thread
+
+        server = start_web_thread(settings, factory)
     with Watcher(factory, settings):
         errors.print(
             f"Watching {settings.inbox.resolve()} — data in {settings.data_dir.resolve()}. "
@@ -124,6 +132,8 @@ def watch(
             markup=False,
         )
         stopping.wait()
+    if server is not None:
+        server.should_exit = True
     errors.print("Stopped.")
 
 
@@ -333,10 +343,16 @@ def config() -> None:
     for variable, _default, meaning in settings_table():
         name = variable.removeprefix("CHARTDROP_").lower()
         value = getattr(settings, name)
-        if name == "database_url" and value:
-            value = "(set)"  # may hold a password
+        if name in ("database_url", "secret_key") and value:
+            value = "(set)"  # may hold a password; signs sessions
         table.add_row(variable, str(value), meaning)
     console.print(table)
+
+
+# The review desk's commands (serve, user, audit) live in their own module.
+from chartdrop.desk_commands import register as _register_desk_commands  # noqa: E402
+
+_register_desk_commands(app)
 
 
 def main() -> None:

@@ -62,6 +62,14 @@ class Settings:
     """Pages OCR'd in parallel within one document."""
     max_image_megapixels: float = 120.0
     """Larger images are quarantined (decompression bombs); large PDF pages render smaller."""
+    session_idle_minutes: float = 15.0
+    """Review desk: a session idle this long is logged off."""
+    secret_key: str = ""
+    """Review desk: cookie-signing key; empty means one generated into `<data dir>/secret_key`."""
+    serve_host: str = "127.0.0.1"
+    """Review desk: address `chartdrop serve` listens on."""
+    serve_port: int = 8750
+    """Review desk: port `chartdrop serve` listens on."""
 
     @property
     def archive_dir(self) -> Path:

@@ -17,8 +17,11 @@ from chartdrop.models.entities import (
     DocumentStatus,
     DraftEntry,
     DraftState,
+    Notice,
     Patient,
+    Role,
     Transcript,
+    User,
 )
 
 __all__ = [
@@ -29,8 +32,11 @@ __all__ = [
     "DocumentStatus",
     "DraftEntry",
     "DraftState",
+    "Notice",
     "Patient",
+    "Role",
     "Transcript",
+    "User",
     "ensure_migrated",
     "make_engine",
     "record_event",

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -33,6 +34,12 @@ class DocumentStatus(StrEnum):
     STAGED = "staged"
     FAILED = "failed"
     DUPLICATE = "duplicate"
+
+
+class Role(StrEnum):
+    TECHNICIAN = "technician"
+    PHYSICIAN = "physician"
+    ADMIN = "admin"
 
 
 class DraftState(StrEnum):
@@ -151,9 +158,55 @@ class DraftEntry(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patients.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The dictating physician (a `physician` user), set by the technician on the review
+    # desk or matched from the dictated provider name; deficiency notices go to them.
+    physician_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    # The technician's corrected text; None means the recogniser's text
+    # (Transcript.text, which is never changed) stands.
+    text: Mapped[str | None] = mapped_column(Text)
+    edited_by: Mapped[str | None] = mapped_column(String(128))
+    edited_at: Mapped[datetime | None]
 
     document: Mapped[Document] = relationship(back_populates="draft")
     patient: Mapped[Patient | None] = relationship(back_populates="drafts")
+    physician: Mapped[User | None] = relationship(foreign_keys=[physician_id])
+    notices: Mapped[list[Notice]] = relationship(
+        back_populates="draft", order_by="Notice.id", foreign_keys="Notice.draft_id"
+    )
+
+
+class User(Base):
+    """A person who logs in to the review desk. Passwords are Argon2 hashes."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(128), default="")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped at logout and deactivation: every session cookie issued before is void.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notice(Base):
+    """A deficiency notice (a rejection's reason, to the dictating physician) or the
+    physician's reply to one. Bodies are clinical text: never logged or audited."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft_entries.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "deficiency" or "reply"
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    sender: Mapped[str] = mapped_column(String(128))
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    draft: Mapped[DraftEntry] = relationship(back_populates="notices", foreign_keys=[draft_id])
 
 
 class AuditEvent(Base):

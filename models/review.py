@@ -56,10 +56,43 @@ def link_patient(session: Session, draft: DraftEntry) -> Patient:
     return patient
 
 
-def approve_draft(session: Session, draft_id: int, reviewer: str) -> DraftEntry:
-    """Approve in the caller's transaction: patient linked, reviewer and time recorded."""
+def new_patient(session: Session, draft: DraftEntry) -> Patient:
+    """A new patient from the draft's demographics (the technician chose to create one)."""
+    mrn = _value(draft, "mrn")
+    if mrn and session.scalar(select(Patient.id).where(Patient.mrn == mrn)) is not None:
+        raise ReviewError("A patient with this MRN exists already: link the draft to them.")
+    patient = Patient(
+        mrn=mrn,
+        first_name=_value(draft, "first_name"),
+        last_name=_value(draft, "last_name"),
+        date_of_birth=_value(draft, "date_of_birth"),
+        sex=_value(draft, "sex"),
+    )
+    session.add(patient)
+    session.flush()
+    record_event(session, "system", "patient_created", "patient", patient.id)
+    return patient
+
+
+def approve_draft(
+    session: Session,
+    draft_id: int,
+    reviewer: str,
+    patient_id: int | None = None,
+    create_patient: bool = False,
+) -> DraftEntry:
+    """Approve in the caller's transaction: patient linked, reviewer and time recorded.
+    The patient is `patient_id` when given, a new one for `create_patient`, else the
+    one `link_patient` finds or creates."""
     draft = _pending(session, draft_id)
-    patient = link_patient(session, draft)
+    if patient_id is not None:
+        patient = session.get(Patient, patient_id)
+        if patient is None:
+            raise ReviewError(f"There is no patient {patient_id}.")
+    elif create_patient:
+        patient = new_patient(session, draft)
+    else:
+        patient = link_patient(session, draft)
     draft.patient_id = patient.id
     draft.state = DraftState.APPROVED
     draft.reviewer = reviewer

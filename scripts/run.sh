@@ -6,4 +6,5 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 export HF_HUB_OFFLINE=1
 .venv/bin/chartdrop db upgrade
-exec .venv/bin/chartdrop watch "$@"
+# The watcher and the review desk (http://127.0.0.1:8750/) in one process.
+exec .venv/bin/chartdrop watch --serve "$@"

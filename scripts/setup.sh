@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs everything chartdrop needs on a fresh Debian machine: the Debian packages
-# (speech test audio, OCR, file-type detection, PostgreSQL for the test suite) and a
-# Python virtual environment in .venv with chartdrop and its dependencies.
+# (speech test audio, OCR, file-type detection, PostgreSQL and Chromium for the test
+# suite) and a Python virtual environment in .venv with chartdrop and its dependencies.
 # Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-eng libmagic1 espeak-ng sox fonts-dejavu-core postgresql)
+DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-eng libmagic1 espeak-ng sox fonts-dejavu-core postgresql chromium)
 PYTHON=${PYTHON:-python3}
 
 missing=()
