@@ -1,7 +1,7 @@
 """chartdrop's NLP stage: note text in, `Extraction` (demographics, problems with ICD-10-CM
 suggestions and assertions, procedures, medications, document type, deficiencies) out."""
 
-from .pipeline import extract, warm_up
+from .pipeline import extract, extract_many, warm_up
 from .types import Extraction
 
-__all__ = ["Extraction", "extract", "warm_up"]
+__all__ = ["Extraction", "extract", "extract_many", "warm_up"]

@@ -27,10 +27,23 @@ class DocTypeRules:
             kind: [(re.compile(pattern, flags), float(weight)) for pattern, weight in rules]
             for kind, rules in data["types"].items()
         }
+        # The same rules, case-sensitive, for lower-cased text: about twice as fast as
+        # IGNORECASE. Only usable when every pattern is lower case (else `\S` would become `\s`).
+        self.lower_rules = None
+        if all(p.pattern == p.pattern.lower() for rules in self.rules.values() for p, _ in rules):
+            self.lower_rules = {
+                kind: [(re.compile(p.pattern, re.MULTILINE), w) for p, w in rules]
+                for kind, rules in self.rules.items()
+            }
 
     def classify(self, text: str) -> DocumentType:
         scores: dict[str, float] = {}
-        for kind, rules in self.rules.items():
+        rule_sets = self.rules
+        lowered = text.lower()
+        # lower() keeps offsets (needed for title_chars) unless a character changes length.
+        if self.lower_rules is not None and len(lowered) == len(text):
+            rule_sets, text = self.lower_rules, lowered
+        for kind, rules in rule_sets.items():
             score = 0.0
             for pattern, weight in rules:
                 m = pattern.search(text)

@@ -7,6 +7,7 @@ extension state), so calls are serialised with a lock; loading is guarded by the
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Iterator
 
 import spacy
 from spacy.language import Language
@@ -110,3 +111,23 @@ def extract(text: str) -> Extraction:
     with _lock:
         doc = nlp(text)
         return _to_extraction(doc)
+
+
+def extract_many(texts: Iterable[str], batch_size: int = 32) -> Iterator[Extraction]:
+    """`extract()` over many texts (backfills): the same results, in order, with the mention
+    model run on batches of docs (`nlp.pipe`), which is faster per note. Holds the pipeline
+    lock while each batch is processed, so other threads' `extract()` calls interleave."""
+    nlp = get_pipeline()
+    batch: list[str] = []
+    for text in texts:
+        batch.append(text)
+        if len(batch) >= batch_size:
+            yield from _extract_batch(nlp, batch, batch_size)
+            batch = []
+    if batch:
+        yield from _extract_batch(nlp, batch, batch_size)
+
+
+def _extract_batch(nlp: Language, texts: list[str], batch_size: int) -> list[Extraction]:
+    with _lock:
+        return [_to_extraction(doc) for doc in nlp.pipe(texts, batch_size=batch_size)]

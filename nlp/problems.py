@@ -56,6 +56,12 @@ class ProblemMatcher:
             for key, codes in codebook.terms.items()
             if key not in stop and (" " in key or len(key) >= MIN_SINGLE_WORD_CHARS)
         }
+        # Every proper word prefix of a term ("heart" for "heart failure"), for _index_matches.
+        self.prefixes: set[str] = set()
+        for key in self.terms:
+            words = key.split(" ")
+            for m in range(1, len(words)):
+                self.prefixes.add(" ".join(words[:m]))
 
     def suggestions(self, code: str | None, key: str) -> tuple[CodeSuggestion, ...]:
         """Ranked codes: the curated one first, then the index's candidates for the same words."""
@@ -69,28 +75,50 @@ class ProblemMatcher:
         return tuple(out)
 
     def _index_matches(self, doc: Doc) -> list[Span]:
+        """Longest term-index match starting at each token (skippable tokens are passed over,
+        punctuation and whitespace end a term). `self.prefixes` stops a scan as soon as the
+        words so far begin no term, so each token costs one or two dict lookups."""
+        terms, prefixes = self.terms, self.prefixes
+        # Per token: its norm, or None where a term cannot start or continue (punct/space), or
+        # "" where it is skipped inside a term.
+        words_at: list[str | None] = []
+        starts_ok: list[bool] = []
+        for tok in doc:
+            norm = tok.norm_
+            if norm in SKIPPABLE or tok.text in SKIPPABLE:
+                words_at.append("")
+                starts_ok.append(False)
+            elif tok.is_punct or tok.is_space:
+                words_at.append(None)
+                starts_ok.append(False)
+            else:
+                words_at.append(norm)
+                starts_ok.append(True)
         spans = []
-        n = len(doc)
-        for i, first in enumerate(doc):
-            if first.is_punct or first.is_space or first.norm_ in SKIPPABLE:
+        n = len(words_at)
+        for i in range(n):
+            if not starts_ok[i]:
                 continue
-            words: list[str] = []
-            best: tuple[int, str] | None = None
+            count = 0
+            key = ""
+            best = 0
             j = i
-            while j < n and len(words) < MAX_TERM_WORDS:
-                tok = doc[j]
-                if tok.norm_ in SKIPPABLE or tok.text in SKIPPABLE:
+            while j < n and count < MAX_TERM_WORDS:
+                word = words_at[j]
+                if word == "":
                     j += 1
                     continue
-                if tok.is_punct or tok.is_space:
+                if word is None:
                     break
-                words.append(tok.norm_)
-                key = " ".join(words)
-                if key in self.terms:
-                    best = (j + 1, key)
+                key = f"{key} {word}" if count else word
+                count += 1
                 j += 1
+                if key in terms:
+                    best = j
+                if key not in prefixes:
+                    break
             if best:
-                spans.append(Span(doc, i, best[0], label="PROBLEM"))
+                spans.append(Span(doc, i, best, label="PROBLEM"))
         return spans
 
     def _key(self, span: Span) -> str:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import bisect
 import re
 
+import numpy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -20,13 +22,15 @@ _END = frozenset({".", "!", "?", ";"})
 _LINE_START_HEADER = re.compile(r"\s*(?:[-*•]|\d{1,2}[.)]\s|[A-Za-z][A-Za-z /&]{0,40}:)")
 
 
-def _header_start(doc: Doc, colon: int) -> int | None:
+def _header_start(
+    texts: list[str], spaces: list[str], upper: list[bool], alpha: list[bool], colon: int
+) -> int | None:
     """First token of an upper-case header ending at the ':' token `colon`, if any."""
     i = colon - 1
-    if i < 0 or not (doc[i].is_upper and doc[i].is_alpha):
+    if i < 0 or not (upper[i] and alpha[i]):
         return None
-    while i - 1 >= 0 and doc[i - 1].is_upper and (doc[i - 1].is_alpha or doc[i - 1].text in "&/"):
-        if "\n" in doc[i - 1].whitespace_:
+    while i - 1 >= 0 and upper[i - 1] and (alpha[i - 1] or texts[i - 1] in "&/"):
+        if "\n" in spaces[i - 1]:
             break
         i -= 1
     return i
@@ -34,38 +38,50 @@ def _header_start(doc: Doc, colon: int) -> int | None:
 
 @Language.component("chartdrop_sentences")
 def set_sentences(doc: Doc) -> Doc:
-    starts = [False] * len(doc)
-    if len(doc):
+    n = len(doc)
+    starts = [False] * n
+    if n:
         starts[0] = True
     text = doc.text
-    for tok in doc:
-        nxt = tok.i + 1
-        if nxt >= len(doc):
-            break
-        if tok.text in _END and not doc[nxt].is_punct:
+    # Token attributes read once into lists (a Token object per access is the slow part).
+    texts = [tok.text for tok in doc]
+    spaces = [tok.whitespace_ for tok in doc]
+    offsets = [tok.idx for tok in doc]
+    punct = [tok.is_punct for tok in doc]
+    upper: list[bool] = []
+    alpha: list[bool] = []
+    for t in texts:
+        upper.append(t.isupper())
+        alpha.append(t.isalpha())
+    for i in range(n - 1):
+        word = texts[i]
+        nxt = i + 1
+        if word in _END and not punct[nxt]:
             starts[nxt] = True
-        elif "\n" in tok.text or "\n" in tok.whitespace_:
-            line_break = tok.text if tok.is_space else tok.whitespace_
-            rest = text[doc[nxt].idx : doc[nxt].idx + 48]
+        elif "\n" in word or "\n" in spaces[i]:
+            line_break = word if word.isspace() else spaces[i]
+            rest = text[offsets[nxt] : offsets[nxt] + 48]
             if (
                 line_break.count("\n") >= 2
-                or tok.text in _END
-                or tok.text == ":"
+                or word in _END
+                or word == ":"
                 or _LINE_START_HEADER.match(rest)
             ):
                 starts[nxt] = True
-        if tok.text == ":":
-            head = _header_start(doc, tok.i)
+        if word == ":":
+            head = _header_start(texts, spaces, upper, alpha, i)
             if head is not None and head > 0:
                 starts[head] = True
     # A known section header ("HISTORY:", "FAMILY HISTORY:") is its own sentence, so its words
     # ("history", "family") do not act as ConText modifiers on the section's content.
-    token_starts = [tok.idx for tok in doc]
     for section in doc._.sections or ():
         for offset in (section.start, section.body_start):
-            i = bisect.bisect_left(token_starts, offset)
-            if i < len(doc):
+            i = bisect.bisect_left(offsets, offset)
+            if i < n:
                 starts[i] = True
-    for tok, start in zip(doc, starts, strict=True):
-        tok.is_sent_start = start
+    if n:
+        # One array write: setting Token.is_sent_start per token re-scans the doc for a
+        # dependency parse each time (quadratic). 1 = starts a sentence, -1 = does not.
+        values = numpy.where(numpy.array(starts, dtype=bool), 1, -1).astype(numpy.int64)
+        doc.from_array([SENT_START], values.view(numpy.uint64))
     return doc

@@ -106,3 +106,29 @@ def test_header_does_not_make_everything_historical(extract: Callable[[str], Ext
     result = extract(text)
     assert find(result.problems, "chest pain").assertion == "present"
     assert find(result.problems, "cough").assertion == "present"
+
+
+def test_fast_context_matches_medspacy_matcher(extract: Callable[[str], Extraction]) -> None:
+    """context_fast.RuleMatcher finds exactly what medspaCy's matcher finds, pruned alike."""
+    from medspacy.common.medspacy_matcher import MedspacyMatcher
+
+    from chartdrop.nlp.context_fast import prune_overlapping
+    from chartdrop.nlp.pipeline import get_pipeline
+    from tests.nlp.nlp_samples import DICTATED, TYPED
+
+    nlp = get_pipeline()
+    fast = nlp.get_pipe("medspacy_context")
+    reference = MedspacyMatcher(nlp)  # prunes like ConText's own matcher
+    reference.add(fast.context.rules)
+    texts = [
+        DICTATED,
+        TYPED,
+        "CARDIAC: No chest pain. Denies fever, chills or night sweats: none. No history of MI.",
+        "Family history of diabetes; mother had no cancer. Rule out pneumonia versus CHF.",
+        "Neither cough nor dyspnea was noted, however there is edema - negative for DVT.",
+    ]
+    for text in texts:
+        doc = nlp.make_doc(text)
+        expected = [(reference.rule_map[nlp.vocab.strings[m]], s, e) for m, s, e in reference(doc)]
+        got = prune_overlapping(fast.matcher(doc))
+        assert [(id(r), s, e) for r, s, e in got] == [(id(r), s, e) for r, s, e in expected]

@@ -15,7 +15,7 @@ from tests.nlp.nlp_samples import DICTATED, TYPED
 
 
 def test_public_api() -> None:
-    assert set(nlp.__all__) == {"Extraction", "extract", "warm_up"}
+    assert set(nlp.__all__) == {"Extraction", "extract", "extract_many", "warm_up"}
     assert nlp.Extraction is Extraction
 
 
@@ -77,3 +77,8 @@ def test_index_is_cached_in_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyP
     book = load_codebook()  # now read back from the cache
     assert book.describe("I10") == "Essential (primary) hypertension"
     assert book.is_billable("E11.9") and not book.is_billable("E11")
+
+
+def test_extract_many_matches_extract(extract: Callable[[str], Extraction]) -> None:
+    texts = [DICTATED, TYPED, "", "Denies chest pain. No fever."] * 3
+    assert list(nlp.extract_many(texts, batch_size=5)) == [extract(t) for t in texts]

@@ -1,0 +1,256 @@
+"""A faster drop-in for medspaCy's ConText component (same rules, same modifiers, same output).
+
+medspaCy's ConText spends ~90% of its time in spaCy's token `Matcher`, which starts every one of
+its ~90 token patterns at every token, and then asks `doc[i].sent` per modifier (each call
+scans the whole doc's sentence annotation). Here the rules are compiled once into:
+- an index from a token's lower-case form to the token patterns and literal phrases that can
+  start there (so a token is tested only against the few rules it can begin), and
+- per-document arrays of sentence bounds, so each modifier's scope is computed directly.
+
+Everything after matching — overlap pruning, scopes, `limit_scope`, `apply_modifiers`, the
+`Span._.modifiers`/`Doc._.context_graph` extensions and default span attributes — is
+medspaCy's own code, so assertions cannot drift. The matcher supports the token-pattern
+features our rule set uses (LOWER as a string or IN/NOT_IN, SPACY, IS_PUNCT, IS_SPACE, and the
+ops ?, * and +); `FastContext` refuses a rule it cannot compile rather than mis-match it.
+tests/nlp/test_nlp_assertion.py checks it against medspaCy's matcher on sample notes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from spacy.tokens import Doc
+
+Predicate = Callable[[str, str, bool, bool], bool]  # (lower, whitespace_, is_punct, is_space)
+_SUPPORTED_OPS = {None, "?", "*", "+"}
+
+
+class UnsupportedPattern(ValueError):
+    pass
+
+
+def _spec_predicate(spec: dict[str, Any]) -> tuple[Predicate, frozenset[str] | None]:
+    """A token spec's test, and the lower-case forms it can match (None: not limited)."""
+    tests: list[Predicate] = []
+    lowers: frozenset[str] | None = None
+    for key, value in spec.items():
+        if key == "OP":
+            continue
+        if key == "LOWER":
+            if isinstance(value, str):
+                lowers = frozenset({value})
+            elif isinstance(value, dict) and set(value) == {"IN"}:
+                lowers = frozenset(value["IN"])
+            elif isinstance(value, dict) and set(value) == {"NOT_IN"}:
+                banned = frozenset(value["NOT_IN"])
+                tests.append(lambda low, ws, p, s, banned=banned: low not in banned)
+            else:
+                raise UnsupportedPattern(f"LOWER {value!r}")
+        elif key == "SPACY" and isinstance(value, bool):
+            tests.append(lambda low, ws, p, s, want=value: bool(ws) == want)
+        elif key == "IS_PUNCT" and isinstance(value, bool):
+            tests.append(lambda low, ws, p, s, want=value: p == want)
+        elif key == "IS_SPACE" and isinstance(value, bool):
+            tests.append(lambda low, ws, p, s, want=value: s == want)
+        else:
+            raise UnsupportedPattern(f"{key}: {value!r}")
+    if lowers is not None:
+        allowed = lowers
+        tests.insert(0, lambda low, ws, p, s, allowed=allowed: low in allowed)
+    if not tests:
+        return (lambda low, ws, p, s: True), None
+    if len(tests) == 1:
+        return tests[0], lowers
+    return (lambda low, ws, p, s, tests=tuple(tests): all(t(low, ws, p, s) for t in tests)), lowers
+
+
+class _TokenPattern:
+    """One token pattern; `ends(i)` gives every end at which it matches starting at token i."""
+
+    def __init__(self, pattern: Sequence[dict[str, Any]]) -> None:
+        self.specs: list[tuple[Predicate, str | None]] = []
+        first: set[str] = set()
+        first_open = True  # still collecting the lower-case forms a match can start with
+        self.anywhere = False  # can start at a token whose lower form is not known up front
+        for spec in pattern:
+            op = spec.get("OP")
+            if op not in _SUPPORTED_OPS:
+                raise UnsupportedPattern(f"OP {op!r}")
+            predicate, lowers = _spec_predicate(spec)
+            self.specs.append((predicate, op))
+            if first_open:
+                if lowers is None:
+                    self.anywhere = True
+                    first_open = False
+                else:
+                    first |= lowers
+                    if op in (None, "+"):
+                        first_open = False
+        if first_open:  # every spec optional: spaCy still needs one token; test everywhere
+            self.anywhere = True
+        self.first = frozenset(first)
+
+    def ends(self, i: int, toks: Sequence[tuple[str, str, bool, bool]]) -> set[int]:
+        n = len(toks)
+        specs = self.specs
+        found: set[int] = set()
+        # (spec index, token index); every path through the optional/repeat ops is explored.
+        stack = [(0, i)]
+        seen: set[tuple[int, int]] = set()
+        while stack:
+            state = stack.pop()
+            if state in seen:
+                continue
+            seen.add(state)
+            k, j = state
+            if k == len(specs):
+                if j > i:
+                    found.add(j)
+                continue
+            test, op = specs[k]
+            ok = j < n and test(*toks[j])
+            if op is None:
+                if ok:
+                    stack.append((k + 1, j + 1))
+            elif op == "?":
+                stack.append((k + 1, j))
+                if ok:
+                    stack.append((k + 1, j + 1))
+            elif op == "*":
+                stack.append((k + 1, j))
+                if ok:
+                    stack.append((k, j + 1))
+            else:  # "+"
+                if ok:
+                    stack.append((k + 1, j + 1))
+                    stack.append((k, j + 1))
+        return found
+
+
+class RuleMatcher:
+    """All (rule, start, end) matches of ConText rules in a doc, as medspaCy's matcher finds
+    them before its overlap pruning: token-pattern matches first, then literal phrases."""
+
+    def __init__(self, rules: Iterable[Any], tokenize: Callable[[str], Doc]) -> None:
+        self.patterns: list[tuple[Any, _TokenPattern]] = []
+        self.by_first: dict[str, list[tuple[Any, _TokenPattern]]] = {}
+        self.anywhere: list[tuple[Any, _TokenPattern]] = []
+        self.phrases: dict[tuple[str, ...], list[Any]] = {}
+        self.phrase_first: dict[str, list[tuple[str, ...]]] = {}
+        for rule in rules:
+            if rule.on_match is not None:
+                raise UnsupportedPattern("on_match callbacks")
+            if rule.pattern is None:
+                words = tuple(t.lower_ for t in tokenize(rule.literal.lower()))
+                if words:
+                    if words not in self.phrases:
+                        self.phrase_first.setdefault(words[0], []).append(words)
+                    self.phrases.setdefault(words, []).append(rule)
+            elif isinstance(rule.pattern, list):
+                entry = (rule, _TokenPattern(rule.pattern))
+                self.patterns.append(entry)
+                if entry[1].anywhere:
+                    self.anywhere.append(entry)
+                else:
+                    for low in entry[1].first:
+                        self.by_first.setdefault(low, []).append(entry)
+            else:
+                raise UnsupportedPattern("regular-expression rules")
+        self.order = {id(rule): n for n, (rule, _) in enumerate(self.patterns)}
+
+    def __call__(self, doc: Doc) -> list[tuple[Any, int, int]]:
+        toks = [(t.lower_, t.whitespace_, t.is_punct, t.is_space) for t in doc]
+        n = len(toks)
+        token_hits: list[tuple[int, int, int, Any]] = []
+        phrase_hits: list[tuple[Any, int, int]] = []
+        by_first, anywhere, phrase_first = self.by_first, self.anywhere, self.phrase_first
+        order = self.order
+        for i, tok in enumerate(toks):
+            low = tok[0]
+            candidates = by_first.get(low, ())
+            for group in (candidates, anywhere):
+                for rule, pattern in group:
+                    for end in pattern.ends(i, toks):
+                        token_hits.append((i, end, order[id(rule)], rule))
+            for words in phrase_first.get(low, ()):
+                end = i + len(words)
+                if end <= n and all(toks[i + k][0] == w for k, w in enumerate(words)):
+                    for rule in self.phrases[words]:
+                        phrase_hits.append((rule, i, end))
+        # spaCy's Matcher lists a pattern's matches by start, then end, then pattern order.
+        token_hits.sort(key=lambda hit: hit[:3])
+        return [(rule, s, e) for s, e, _, rule in token_hits] + phrase_hits
+
+
+def prune_overlapping(matches: list[tuple[Any, int, int]]) -> list[tuple[Any, int, int]]:
+    """medspaCy's `prune_overlapping_matches` ("longest"), on (rule, start, end) tuples: one
+    pass keeps the longer of each overlapping neighbour pair; passes repeat until none drops."""
+    while True:
+        pruned = _prune_pass(matches)
+        if len(pruned) == len(matches):
+            return pruned
+        matches = pruned
+
+
+def _prune_pass(matches: list[tuple[Any, int, int]]) -> list[tuple[Any, int, int]]:
+    if not matches:
+        return matches
+    unpruned = sorted(matches, key=lambda x: (x[1], x[2]))
+    pruned = []
+    curr = unpruned[0]
+    pos = 1
+    total = len(unpruned)
+    while True:
+        if pos == total:
+            pruned.append(curr)
+            break
+        nxt = unpruned[pos]
+        pos += 1
+        if curr[1] <= nxt[1] < curr[2] or curr[1] < nxt[2] <= curr[2]:
+            pruned.append(max(curr, nxt, key=lambda x: x[2] - x[1]))
+            if pos == total:
+                break
+            curr = unpruned[pos]
+            pos += 1
+        else:
+            pruned.append(curr)
+            curr = nxt
+    return pruned
+
+
+def sentence_bounds(doc: Doc) -> tuple[list[int], list[int]]:
+    """Per token, the start and end token of its sentence (as `doc[i].sent` would give)."""
+    n = len(doc)
+    starts = [0] * n
+    ends = [n] * n
+    begin = 0
+    for tok in doc:
+        i = tok.i
+        if i and tok.is_sent_start:
+            for k in range(begin, i):
+                ends[k] = i
+            begin = i
+        starts[i] = begin
+    return starts, ends
+
+
+def scope_of(rule: Any, start: int, end: int, sent_start: int, sent_end: int) -> tuple[int, int]:
+    """ConTextModifier's scope for a match (its `__set_scope`, sentence-bounded case)."""
+    direction = rule.direction.lower()
+    max_scope = rule.max_scope
+    if direction == "forward":
+        lo, hi = end, sent_end
+        if max_scope is not None and hi - lo > max_scope:
+            hi = end + max_scope
+    elif direction == "backward":
+        lo, hi = sent_start, start
+        if max_scope is not None and hi - lo > max_scope:
+            lo = start - max_scope
+    else:
+        lo, hi = sent_start, sent_end
+        if max_scope is not None and start - lo > max_scope:
+            lo = start - max_scope
+        if max_scope is not None and hi - end > max_scope:
+            hi = end + max_scope
+    return lo, hi
