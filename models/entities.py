@@ -19,6 +19,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -207,6 +208,37 @@ class Notice(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     draft: Mapped[DraftEntry] = relationship(back_populates="notices", foreign_keys=[draft_id])
+
+
+class ExportStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class ExportRecord(Base):
+    """One draft's export to one destination (outbox, fhir, mllp). Unique per
+    (draft, destination): once `sent`, it is never sent again. `last_error` holds a
+    reason a technician can read, never PHI."""
+
+    __tablename__ = "export_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("draft_entries.id"), index=True)
+    destination: Mapped[str] = mapped_column(String(32))
+    format: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=ExportStatus.PENDING, index=True)
+    preliminary: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    remote_id: Mapped[str | None] = mapped_column(String(512))
+
+    draft: Mapped[DraftEntry] = relationship()
+
+    __table_args__ = (UniqueConstraint("draft_id", "destination"),)
 
 
 class AuditEvent(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chartdrop.models.database import record_event
@@ -30,30 +30,32 @@ def _value(draft: DraftEntry, name: str) -> str | None:
 
 
 def link_patient(session: Session, draft: DraftEntry) -> Patient:
-    """The patient this draft is about: same MRN, else same name and date of birth,
-    else a new patient. (Fuzzy matching and technician choice come with chart/.)"""
+    """The patient this draft is about when the technician has not chosen one.
+
+    chart.matching ranks the candidates. Linked without asking: the one candidate with
+    the same MRN and the same date of birth, or the same MRN when the draft has no date
+    of birth (the MRN is the hospital's identifier). Any other candidate — a name and
+    birth-date match, a nickname, a typo, the same MRN with another birth date — is the
+    technician's decision: ReviewError asks them to choose. No candidate: a new patient.
+    """
+    from chartdrop.chart.matching import auto_link_candidate, match_candidates
+
+    candidates = match_candidates(session, draft.demographics or {})
+    chosen = auto_link_candidate(candidates)
     mrn, dob = _value(draft, "mrn"), _value(draft, "date_of_birth")
-    first, last = _value(draft, "first_name"), _value(draft, "last_name")
-    patient = None
-    if mrn:
-        patient = session.scalar(select(Patient).where(Patient.mrn == mrn))
-    if patient is None and first and last and dob:
-        query = select(Patient).where(
-            Patient.first_name.ilike(first),
-            Patient.last_name.ilike(last),
-            Patient.date_of_birth == dob,
+    if chosen is None and mrn and not dob:
+        chosen = next((c for c in candidates if c.patient and c.patient.mrn == mrn), None)
+    if chosen is not None:
+        patient = session.get(Patient, chosen.patient_id)
+        assert patient is not None
+        return patient
+    if candidates:
+        ids = ", ".join(f"#{c.patient_id} ({c.score:.2f})" for c in candidates[:5])
+        raise ReviewError(
+            f"Draft {draft.id} may be about an existing patient ({ids}): choose the "
+            "patient to link, or choose to create a new one."
         )
-        if mrn:  # a patient charted under another MRN is someone else
-            query = query.where(or_(Patient.mrn.is_(None), Patient.mrn == mrn))
-        patient = session.scalar(query)
-    if patient is None:
-        patient = Patient(
-            mrn=mrn, first_name=first, last_name=last, date_of_birth=dob, sex=_value(draft, "sex")
-        )
-        session.add(patient)
-        session.flush()
-        record_event(session, "system", "patient_created", "patient", patient.id)
-    return patient
+    return new_patient(session, draft)
 
 
 def new_patient(session: Session, draft: DraftEntry) -> Patient:

@@ -10,14 +10,26 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from chartdrop.models import ensure_migrated, make_engine, session_factory
-from chartdrop.review.routes import admin, auth, codes, decide, drafts, files, physician, queue
+from chartdrop.review.routes import (
+    admin,
+    auth,
+    codes,
+    decide,
+    drafts,
+    exports,
+    files,
+    physician,
+    queue,
+)
 from chartdrop.review.security import SESSION_COOKIE, LoginLimiter, SessionCodec, secret_key
 from chartdrop.review.web import Forbidden, NotAuthenticated, NotFound, make_templates, render
 from chartdrop.settings import Settings
 
 STATIC = Path(__file__).parent / "static"
 # Every route of the desk; tests/review/test_access.py checks each one's access rules.
-ROUTERS = tuple(m.router for m in (auth, queue, drafts, decide, files, codes, physician, admin))
+ROUTERS = tuple(
+    m.router for m in (auth, queue, drafts, decide, files, codes, physician, admin, exports)
+)
 # Pages carry patient details: no caching, no framing, no foreign scripts or referrers.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from chartdrop.models import DraftEntry, DraftState, Patient, Role, User
+from chartdrop.chart.matching import Candidate, match_candidates
+from chartdrop.models import DraftEntry, DraftState, Role, User
 from chartdrop.review import codes
 from chartdrop.review.web import CurrentUser, NotFound
 
@@ -148,23 +149,10 @@ def demographic_rows(draft: DraftEntry) -> list[dict[str, Any]]:
     return rows
 
 
-def patient_candidates(db: Session, draft: DraftEntry) -> list[Patient]:
-    """Existing patients this draft may be about: same MRN, or same name and birth date."""
-    mrn = field_value(draft, "mrn")
-    first, last = field_value(draft, "first_name"), field_value(draft, "last_name")
-    dob = field_value(draft, "date_of_birth")
-    found: dict[int, Patient] = {}
-    if mrn:
-        for patient in db.scalars(select(Patient).where(Patient.mrn == str(mrn))):
-            found[patient.id] = patient
-    if last and dob:
-        query = select(Patient).where(Patient.last_name.ilike(str(last)))
-        query = query.where(Patient.date_of_birth == str(dob))
-        if first:
-            query = query.where(Patient.first_name.ilike(str(first)))
-        for patient in db.scalars(query.limit(20)):
-            found[patient.id] = patient
-    return list(found.values())
+def patient_candidates(db: Session, draft: DraftEntry) -> list[Candidate]:
+    """Existing patients this draft may be about, ranked by chart.matching (same MRN,
+    or name, date of birth and sex compared fuzzily), each with its score and reasons."""
+    return match_candidates(db, draft.demographics or {})[:10]
 
 
 def physicians(db: Session) -> list[User]:

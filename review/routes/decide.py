@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
+from chartdrop.chart.export import export_after_approval, queue_on_approval
 from chartdrop.models import Notice, Role, record_event, transaction
 from chartdrop.models.review import ReviewError, approve_draft, reject_draft
 from chartdrop.review import drafts as d
 from chartdrop.review.accounts import match_physician
-from chartdrop.review.web import CurrentUser, factory_of, flash, require
+from chartdrop.review.web import CurrentUser, factory_of, flash, require, settings_of
 
 router = APIRouter()
 TechnicianPost = Annotated[CurrentUser, Depends(require(Role.TECHNICIAN, csrf=True))]
@@ -23,10 +24,12 @@ def approve(
     request: Request,
     draft_id: int,
     user: TechnicianPost,
+    background: BackgroundTasks,
     patient: Annotated[str, Form(max_length=32)] = "auto",
 ) -> Response:
-    """`patient` is "auto" (match by MRN, else name and birth date, else create),
-    "new", or the id of an existing patient."""
+    """`patient` is "auto" (chart.matching: only an exact MRN and birth date links
+    without asking), "new", or the id of an existing patient. The approved entry's
+    exports are queued in the same transaction and sent after the response."""
     try:
         with transaction(factory_of(request)) as db:
             draft = d.pending(d.get_draft(db, draft_id, user))
@@ -38,10 +41,14 @@ def approve(
                 patient_id=int(patient) if patient.isdigit() else None,
                 create_patient=patient == "new",
             )
+            problem = queue_on_approval(db, settings_of(request), draft.id)
     except (ReviewError, d.EditError) as exc:
         flash(request, str(exc))
         return RedirectResponse(f"/drafts/{draft_id}", status_code=303)
-    flash(request, f"Draft {draft_id} approved.")
+    background.add_task(
+        export_after_approval, factory_of(request), settings_of(request), draft_id, user.username
+    )
+    flash(request, f"Draft {draft_id} approved." + (f" Not exported: {problem}" if problem else ""))
     return RedirectResponse("/queue", status_code=303)
 
 

@@ -34,13 +34,13 @@ def draft_page(request: Request, draft_id: int, user: Technician) -> Response:
                     db, "system", "physician_matched", "draft", draft.id, {"physician": matched.id}
                 )
         candidates = d.patient_candidates(db, draft)
-        for patient in candidates:
+        for candidate in candidates:
             record_event(
                 db,
                 user.username,
                 "viewed",
                 "patient",
-                patient.id,
+                candidate.patient_id,
                 {"draft": draft.id, "as": "match"},
             )
         linked = draft.patient

@@ -40,6 +40,8 @@ ROUTES: list[tuple[str, str, tuple[str, ...], dict[str, Any] | None]] = [
     ("POST", "/admin/users", (ADMIN,), {"username": "x1", "role": TECH, "password": "p" * 12}),
     ("POST", "/admin/users/{u}/active", (ADMIN,), {"active": "0"}),
     ("GET", "/admin/audit", (ADMIN,), None),
+    ("GET", "/exports", (TECH, ADMIN), None),
+    ("POST", "/exports/retry", (TECH, ADMIN), {"export_id": "all"}),
     ("POST", "/logout", ANY, {}),
 ]
 IDS = [f"{m} {p}" for m, p, _, _ in ROUTES]

@@ -30,7 +30,7 @@ def test_0002_keeps_drafts_and_downgrades(database_url: str, tmp_path: Path) -> 
                 " '[]', '[]', 'pending', CURRENT_TIMESTAMP)"
             )
         )
-    upgrade(database_url)
+    upgrade(database_url, "0002")
     assert current_revision(engine) == "0002"
     columns = {c["name"] for c in inspect(engine).get_columns("draft_entries")}
     assert {"physician_id", "text", "edited_by", "edited_at"} <= columns
