@@ -101,6 +101,7 @@ def watch(
 ) -> None:
     """Watch the inbox and process every complete file that arrives (Ctrl-C stops
     cleanly, finishing the documents in hand). With --serve, the review desk runs too."""
+    from chartdrop.chart_commands import retry_quietly
     from chartdrop.ingest import Watcher
     from chartdrop.ingest.readers import get_transcriber
     from chartdrop.nlp import warm_up
@@ -131,7 +132,10 @@ def watch(
             "Ctrl-C to stop.",
             markup=False,
         )
-        stopping.wait()
+        # Failed exports are retried in the background of the service too.
+        interval = settings.export_retry_seconds
+        while not stopping.wait(interval if interval > 0 else None):
+            retry_quietly(factory, settings)
     if server is not None:
         server.should_exit = True
     errors.print("Stopped.")
@@ -290,20 +294,46 @@ def _actor() -> str:
 
 
 @app.command()
-def approve(draft_id: Annotated[int, typer.Argument(help="Draft id.")]) -> None:
-    """Approve a pending draft: it becomes a chart entry linked to its patient."""
+def approve(
+    draft_id: Annotated[int, typer.Argument(help="Draft id.")],
+    patient: Annotated[
+        str,
+        typer.Option(help="auto (match), new (create a patient), or an existing patient's id."),
+    ] = "auto",
+) -> None:
+    """Approve a pending draft: it becomes a chart entry linked to its patient, and
+    is exported to the configured destinations (`chartdrop export --retry` retries)."""
+    from chartdrop.chart.export import export_after_approval, queue_on_approval
     from chartdrop.models import transaction
     from chartdrop.models.review import ReviewError, approve_draft
 
-    factory = _open(_settings())
+    settings = _settings()
+    factory = _open(settings)
+    if patient not in ("auto", "new") and not patient.isdigit():
+        errors.print("--patient takes auto, new or a patient id.", markup=False)
+        raise typer.Exit(2)
     try:
         with transaction(factory) as session:
-            draft = approve_draft(session, draft_id, _actor())
+            draft = approve_draft(
+                session,
+                draft_id,
+                _actor(),
+                patient_id=int(patient) if patient.isdigit() else None,
+                create_patient=patient == "new",
+            )
             patient_id = draft.patient_id
+            problem = queue_on_approval(session, settings, draft_id)
     except ReviewError as exc:
-        errors.print(str(exc))
+        errors.print(str(exc), markup=False)
         raise typer.Exit(1) from exc
     console.print(f"Draft {draft_id} approved (patient {patient_id}).")
+    if problem:
+        errors.print(f"Not exported: {problem}", markup=False)
+    for result in export_after_approval(factory, settings, draft_id, _actor()):
+        line = f"export {result.destination}: {result.status}"
+        (errors if result.error else console).print(
+            line + (f" — {result.error}" if result.error else ""), markup=False
+        )
 
 
 @app.command()
@@ -345,14 +375,18 @@ def config() -> None:
         value = getattr(settings, name)
         if name in ("database_url", "secret_key") and value:
             value = "(set)"  # may hold a password; signs sessions
+        if name == "fhir_base_url" and "@" in str(value):
+            value = "(set, with credentials)"
         table.add_row(variable, str(value), meaning)
     console.print(table)
 
 
 # The review desk's commands (serve, user, audit) live in their own module.
+from chartdrop.chart_commands import register as _register_chart_commands  # noqa: E402
 from chartdrop.desk_commands import register as _register_desk_commands  # noqa: E402
 
 _register_desk_commands(app)
+_register_chart_commands(app)
 
 
 def main() -> None:

@@ -40,6 +40,8 @@ class Settings:
     """Beam width for decoding."""
     language: str = "en"
     """Spoken/written language of the notes."""
+    site_terms_file: str = ""
+    """Dictation: a file of extra clinical terms (one a line) for low-confidence word correction."""
     workers: int = 1
     """Worker threads in `chartdrop watch`."""
     settle_seconds: float = 1.0
@@ -62,6 +64,8 @@ class Settings:
     """Pages OCR'd in parallel within one document."""
     max_image_megapixels: float = 120.0
     """Larger images are quarantined (decompression bombs); large PDF pages render smaller."""
+    pdfa_copies: int = 1
+    """1 keeps a searchable PDF/A copy of each scan (OCRmyPDF) beside its original; 0 skips."""
     session_idle_minutes: float = 15.0
     """Review desk: a session idle this long is logged off."""
     secret_key: str = ""
@@ -70,6 +74,24 @@ class Settings:
     """Review desk: address `chartdrop serve` listens on."""
     serve_port: int = 8750
     """Review desk: port `chartdrop serve` listens on."""
+    export_destinations: str = "outbox"
+    """Where approved entries go, comma separated: `outbox`, `fhir`, `mllp` (none: empty)."""
+    outbox_dir: str = ""
+    """Export outbox (a FHIR JSON and an HL7 file per entry); empty means `<data dir>/outbox`."""
+    fhir_base_url: str = ""
+    """FHIR R4 server base URL the `fhir` destination POSTs transaction Bundles to."""
+    mllp_host: str = ""
+    """HL7 v2 receiver host for the `mllp` destination (MDM^T02 over MLLP)."""
+    mllp_port: int = 2575
+    """HL7 v2 receiver port for the `mllp` destination."""
+    export_max_attempts: int = 5
+    """Export attempts per entry and destination that `chartdrop export --retry` makes."""
+    export_timeout_seconds: float = 10.0
+    """Network timeout for one FHIR POST or MLLP exchange."""
+    export_backoff_seconds: float = 1.0
+    """First pause between FHIR POST retries within one attempt (doubles each retry)."""
+    export_retry_seconds: float = 300.0
+    """How often `chartdrop watch` retries pending and failed exports (0: never)."""
 
     @property
     def archive_dir(self) -> Path:
@@ -78,6 +100,14 @@ class Settings:
     @property
     def quarantine_dir(self) -> Path:
         return self.data_dir / "quarantine"
+
+    @property
+    def outbox_path(self) -> Path:
+        return Path(self.outbox_dir).expanduser() if self.outbox_dir else self.data_dir / "outbox"
+
+    @property
+    def destinations(self) -> list[str]:
+        return [d.strip().lower() for d in self.export_destinations.split(",") if d.strip()]
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -10,9 +10,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from chartdrop.ingest import queue
+from chartdrop.ingest import containers, queue
 from chartdrop.ingest.files import sha256_file, walk_files
 from chartdrop.ingest.pipeline import Outcome, Worker, recover_spool
+from chartdrop.ingest.types import UnreadableDocument
 from chartdrop.models import DocumentStatus
 from chartdrop.settings import Settings
 
@@ -65,6 +66,30 @@ def drain(
     return outcomes
 
 
+def _register_rows(
+    factory: sessionmaker[Session], settings: Settings, path: Path, report: BatchReport
+) -> set[int]:
+    """A note-per-row CSV: each row becomes its own document, reported as
+    `<file>#rowNNNNN`; an empty note is listed as unreadable with its row number.
+    Returns rows received before that are still queued (an interrupted run)."""
+    try:
+        rows = containers.register_container(factory, settings, path, keep_source=True)
+    except (UnreadableDocument, OSError) as exc:
+        report.unreadable[path] = getattr(exc, "reason", None) or "cannot read the file"
+        return set()
+    for number, registration in rows.registrations.items():
+        report.document_ids[_row_path(path, number)] = registration.document_id
+    for number, document_id in rows.already.items():
+        report.skipped[_row_path(path, number)] = document_id
+    for number, reason in rows.skipped_rows.items():
+        report.unreadable[_row_path(path, number)] = reason
+    return rows.unfinished
+
+
+def _row_path(path: Path, row: int) -> Path:
+    return path.with_name(f"{path.name}#row{row:05d}")
+
+
 def process_files(
     factory: sessionmaker[Session],
     settings: Settings,
@@ -76,6 +101,9 @@ def process_files(
     recover_spool(factory, settings)
     report = BatchReport()
     for path in paths:
+        if containers.is_container(path, settings):
+            _register_rows(factory, settings, path, report)
+            continue
         try:
             registration = queue.register(factory, settings, path, keep_source=True)
         except OSError as exc:
@@ -104,6 +132,9 @@ def backfill(
     report = BatchReport()
     leftovers: set[int] = set()
     for path in walk_files(directory):
+        if containers.is_container(path, settings):
+            leftovers |= _register_rows(factory, settings, path, report)
+            continue
         try:
             digest = sha256_file(path)
         except OSError as exc:

@@ -56,15 +56,16 @@ def read_pdf(path: Path, settings: Settings, *, workers: int | None = None) -> T
         text_pages: dict[int, Segment] = {}
         warnings: list[str] = []
         scanned = _scanned_pages(pdf, count, settings.ocr_dpi, max_pixels, text_pages, warnings)
-        ocr_segments = ocr.ocr_pages(scanned, settings.language, workers)
+        ocr_read = ocr.ocr_pages(scanned, settings.language, workers)
     finally:
         with PDFIUM_LOCK:
             pdf.close()
 
     by_page = dict(text_pages)
-    for segment in ocr_segments:
-        by_page[segment.page or 0] = segment
-        warnings.extend(ocr.page_warnings(segment))
+    for page in ocr_read:
+        by_page[page.segment.page or 0] = page.segment
+        warnings.extend(page.warnings)
+    ocr_segments = [page.segment for page in ocr_read]
     segments = tuple(by_page[number] for number in sorted(by_page))
     warnings.sort(key=_page_of)
     if ocr_segments and text_pages:

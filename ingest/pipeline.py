@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from chartdrop.ingest import queue
+from chartdrop.ingest import pdfa, queue
 from chartdrop.ingest.files import (
     archive_destination,
     move_file,
@@ -139,7 +139,20 @@ def stage_draft(
     landed = move_file(claim.spool_path, destination)
     _note_landing(factory, claim.document_id, destination, landed)
     log.info("document %s staged as draft %s", claim.document_id, draft.id)
+    keep_pdfa_copy(settings, result, landed)
     return Outcome(claim.document_id, DocumentStatus.STAGED, draft_id=draft.id)
+
+
+def keep_pdfa_copy(settings: Settings, result: TextResult, archived: Path) -> None:
+    """A scan's searchable PDF/A copy beside its archived original, after staging:
+    the draft never waits for it, and a failure is only logged."""
+    if not pdfa.wanted(settings, result):
+        return
+    try:
+        mixed = result.engine == "pdf-text-layer+tesseract"
+        pdfa.make_pdfa_copy(archived, settings, result.pages or 1, mixed=mixed)
+    except Exception as exc:  # never a document failure
+        log.warning("PDF/A copy failed (%s)", type(exc).__name__)
 
 
 def _finish(document: Document, status: str, error: str | None, destination: Path) -> None:

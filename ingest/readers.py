@@ -15,7 +15,7 @@ from pathlib import Path
 
 from chartdrop.settings import Settings
 
-from . import documents, ocr
+from . import documents, legacy, ocr
 from .sniff import sniff
 from .speech import SpeechModelError, Transcriber
 from .types import DocumentKind, TextResult, UnreadableDocument
@@ -63,8 +63,16 @@ def read_document(
             return ocr.read_image(path, settings)
         if kind is DocumentKind.PDF:
             return documents.read_pdf(path, settings)
-        if kind is DocumentKind.TEXT:
+        if kind in (DocumentKind.TEXT, DocumentKind.CSV):
+            # A note-per-row CSV is split when registered (ingest.containers); one
+            # that reaches a reader anyway is kept whole as text, never lost.
             return documents.read_text(path, settings)
+        if kind is DocumentKind.RTF:
+            return legacy.read_rtf(path, settings)
+        if kind is DocumentKind.DOCX:
+            return legacy.read_docx(path, settings)
+        if kind is DocumentKind.HTML:
+            return legacy.read_html(path, settings)
         raise UnreadableDocument(f"no reader for {kind}")
     except UnreadableDocument:
         raise
@@ -86,4 +94,8 @@ def _noun(kind: DocumentKind) -> str:
         DocumentKind.IMAGE: "image",
         DocumentKind.PDF: "PDF",
         DocumentKind.TEXT: "text file",
+        DocumentKind.RTF: "RTF file",
+        DocumentKind.DOCX: "Word document",
+        DocumentKind.HTML: "HTML file",
+        DocumentKind.CSV: "CSV file",
     }.get(kind, "file")

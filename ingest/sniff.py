@@ -6,12 +6,14 @@ Physicians' software and scanners name files inconsistently (`.dat`, no extensio
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import magic
 
 from chartdrop.settings import Settings
 
+from .legacy import looks_like_note_csv
 from .types import DocumentKind, UnreadableDocument, UnsupportedDocument
 
 AUDIO_MIME = frozenset(
@@ -45,6 +47,8 @@ IMAGE_MIME = frozenset(
 PDF_MIME = frozenset({"application/pdf", "application/x-pdf"})
 # text/* is read as plain text except formats whose markup would pollute the note.
 TEXT_EXCLUDED_MIME = frozenset({"text/rtf"})
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+HTML_MIME = frozenset({"text/html", "application/xhtml+xml"})
 
 # Olympus/Philips DSS and DS2 dictation files: proprietary codecs PyAV cannot decode.
 _DSS_MAGIC = (b"\x02dss", b"\x03ds2")
@@ -82,7 +86,45 @@ def sniff(path: Path, settings: Settings | None = None) -> DocumentKind:
         )
 
     mime = _mime_of(head)
-    return kind_for_mime(mime)
+    return _legacy_kind(path, head, mime) or kind_for_mime(mime)
+
+
+def _legacy_kind(path: Path, head: bytes, mime: str) -> DocumentKind | None:
+    """RTF, DOCX, HTML and note-per-row CSV, by content (libmagic alone confuses them
+    with plain text or any zip)."""
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{\\rtf") or mime == "text/rtf":
+        return DocumentKind.RTF
+    if head.startswith(b"PK\x03\x04") and _is_docx(path):
+        return DocumentKind.DOCX
+    if mime in HTML_MIME and _starts_as_html(head):
+        return DocumentKind.HTML
+    if mime.startswith("text/") and looks_like_note_csv(_head_text(head)):
+        return DocumentKind.CSV
+    return None
+
+
+def _starts_as_html(head: bytes) -> bool:
+    """An HTML document, not a text note that merely quotes a tag somewhere."""
+    start = _head_text(head[:2048]).lstrip("\ufeff \t\r\n").lower()
+    return start.startswith(_HTML_STARTS)
+
+
+_HTML_STARTS = ("<!doctype html", "<html", "<head", "<body", "<?xml", "<!--", "<meta", "<title")
+
+
+def _is_docx(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return "word/document.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError):
+        return False
+
+
+def _head_text(head: bytes) -> str:
+    for bom, encoding in ((b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if head.startswith(bom):
+            return head[2:].decode(encoding, errors="replace")
+    return head.decode("utf-8", errors="replace")
 
 
 def kind_for_mime(mime: str) -> DocumentKind:

@@ -23,7 +23,9 @@ import numpy as np
 
 from chartdrop.settings import Settings
 
+from .transcript import finish
 from .types import DocumentKind, Segment, TextResult, UnreadableDocument, Word
+from .vocabulary import load_lexicon
 
 log = logging.getLogger(__name__)
 
@@ -227,8 +229,7 @@ def _to_float(samples: np.ndarray) -> np.ndarray:
 
 def _too_long(seconds: float, max_seconds: float) -> str:
     return (
-        f"the recording is too long ({seconds / 60:.1f} min; "
-        f"the limit is {max_seconds / 60:g} min)"
+        f"the recording is too long ({seconds / 60:.1f} min; the limit is {max_seconds / 60:g} min)"
     )
 
 
@@ -373,15 +374,24 @@ class Transcriber:
             warnings.append(f"{counts.non_speech} probable non-speech segment(s) dropped")
         if counts.repeats:
             warnings.append(f"{counts.repeats} repeated segment(s) collapsed")
-        text = " ".join(s.text for s in segments if s.text).strip()
+        # Lexicon correction assumes English clinical dictation.
+        english = (language or "en").startswith("en")
+        done = finish(segments, load_lexicon(settings.site_terms_file) if english else None)
+        if done.low_confidence_words:
+            warnings.append(f"{done.low_confidence_words} low-confidence word(s) to check")
+        if done.corrections:
+            warnings.append(f"{len(done.corrections)} word(s) corrected from the lexicon")
         return TextResult(
-            text=text,
+            text=done.text,
             kind=DocumentKind.AUDIO,
             engine="faster-whisper",
             model=self.model_name,
-            segments=tuple(segments),
+            segments=done.segments,
             duration_s=round(stats.decoded_s, 3),
             warnings=tuple(warnings),
+            raw_text=done.raw_text,
+            corrections=done.corrections,
+            low_confidence_words=done.low_confidence_words,
         )
 
 
@@ -392,8 +402,9 @@ def _segment(seg: Any, offset: float) -> Segment:
             confidence=round(float(w.probability), 4),
             start=round(w.start + offset, 3),
             end=round(w.end + offset, 3),
+            space_before=n == 0 or w.word[:1].isspace(),
         )
-        for w in (seg.words or ())
+        for n, w in enumerate(seg.words or ())
         if w.word.strip()
     )
     if words:

@@ -11,6 +11,10 @@ class DocumentKind(StrEnum):
     IMAGE = "image"
     PDF = "pdf"
     TEXT = "text"
+    RTF = "rtf"
+    DOCX = "docx"
+    HTML = "html"
+    CSV = "csv"  # one note per row: split into documents when registered
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +27,41 @@ class Word:
     end: float | None = None
     page: int | None = None  # 1-based page for OCR words
     box: tuple[int, int, int, int] | None = None  # left, top, width, height in page pixels
+    space_before: bool = True  # speech: False when the recogniser glued it on ("5" ".7")
+
+
+@dataclass(frozen=True, slots=True)
+class FormattedToken:
+    """One token of formatted dictation text and the recognised words it came from.
+
+    `first_word`..`last_word` (inclusive) index the document's words in order across
+    all segments; `start`/`end` are those words' times, for click-to-seek.
+    """
+
+    text: str
+    first_word: int
+    last_word: int
+    start: float | None = None
+    end: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Correction:
+    """A low-confidence recognised phrase replaced by a lexicon term, for the technician.
+
+    `first_word`..`last_word` (inclusive) index the document's words as in
+    FormattedToken; `original` is what the recogniser wrote.
+    """
+
+    original: str
+    replacement: str
+    score: float  # 0..1 sound-alike/spelling similarity (context bonus included)
+    source: str  # lexicon: "medication", "problem", "procedure" or "site"
+    first_word: int
+    last_word: int
+    confidence: float  # the recogniser's mean word probability over the phrase
+    start: float | None = None
+    end: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +73,10 @@ class Segment:
     end: float | None = None
     page: int | None = None
     confidence: float | None = None
-    words: tuple[Word, ...] = ()
+    words: tuple[Word, ...] = ()  # as recognised (speech: raw recogniser words)
+    raw_text: str = ""  # speech: the recogniser's own text when `text` is formatted
+    tokens: tuple[FormattedToken, ...] = ()  # speech: `text` token by token, word-mapped
+    corrections: tuple[Correction, ...] = ()  # speech: vocabulary corrections in `text`
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +91,9 @@ class TextResult:
     duration_s: float | None = None  # audio length
     pages: int | None = None
     warnings: tuple[str, ...] = field(default=())  # e.g. "page 2: low OCR confidence"
+    raw_text: str = ""  # speech: the recogniser's output before formatting/correction
+    corrections: tuple[Correction, ...] = ()  # speech: every vocabulary correction made
+    low_confidence_words: int = 0  # speech/OCR: words below the review threshold
 
 
 class UnreadableDocument(Exception):

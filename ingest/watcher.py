@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from watchdog.events import FileClosedEvent, FileMovedEvent, FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from chartdrop.ingest import queue
+from chartdrop.ingest import containers, queue
 from chartdrop.ingest.files import is_ignored, walk_files
 from chartdrop.ingest.pipeline import Worker, recover_spool
+from chartdrop.ingest.types import UnreadableDocument
 from chartdrop.settings import Settings
 
 log = logging.getLogger("chartdrop.ingest")
@@ -94,6 +95,9 @@ class Watcher:
             if not path.is_file():
                 return
             try:
+                if containers.is_container(path, self.settings):
+                    self._register_rows(path)
+                    return
                 registration = queue.register(self.factory, self.settings, path)
             except Exception:
                 log.exception("could not take a file from the inbox; will retry")
@@ -101,6 +105,21 @@ class Watcher:
         if registration is not None and registration.status == queue.DocumentStatus.QUEUED:
             for worker in self.workers:
                 worker.wake.set()
+
+    def _register_rows(self, path: Path) -> None:
+        """A note-per-row CSV: each row its own document, the CSV archived once."""
+        try:
+            rows = containers.register_container(
+                self.factory, self.settings, path, keep_source=False
+            )
+        except UnreadableDocument as exc:  # not a file we can split: take it whole
+            log.warning("CSV export not split (%s); taken as one document", exc.reason)
+            queue.register(self.factory, self.settings, path)
+        else:
+            for reason in rows.skipped_rows.values():
+                log.warning("CSV export: %s; no document made for it", reason)
+        for worker in self.workers:
+            worker.wake.set()
 
     def scan_once(self) -> None:
         """Register every file whose size and mtime have settled."""

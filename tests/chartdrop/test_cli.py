@@ -64,6 +64,7 @@ COMMANDS = [
     ["show"],
     ["approve"],
     ["reject"],
+    ["export"],
     ["config"],
     ["db"],
     ["db", "upgrade"],

@@ -41,7 +41,7 @@ def test_pdfs_by_content(tmp_path: Path) -> None:
         b"Patient seen today.\nPlan: rest.\n",
         "Caf\u00e9 \u2013 na\u00efve\r\n".encode("cp1252"),
         "Caf\u00e9\r\n".encode("utf-16"),
-        b"mrn,date,note\n1,2024-01-01,ok\n2,2024-01-02,ok\n",
+        b"mrn,date,result\n1,2024-01-01,ok\n2,2024-01-02,ok\n",  # no note column: text
     ],
 )
 def test_text_by_content(tmp_path: Path, data: bytes) -> None:

@@ -139,3 +139,77 @@ def test_threads_respect_omp_limit(monkeypatch: pytest.MonkeyPatch) -> None:
     assert cpu_threads(4) == 1
     monkeypatch.delenv("OMP_THREAD_LIMIT")
     assert cpu_threads(4) == 4
+
+
+def test_dictation_conventions_end_to_end(transcriber: Transcriber, tmp_path: Path) -> None:
+    # Spoken as a physician dictates (espeak-ng pauses at the written commas).
+    spoken = (
+        "The patient is stable. Period. New paragraph. "
+        "The medical record number is four, four, seven, two, one, eight. Period."
+    )
+    path = make_dictation(spoken, tmp_path / "conventions.wav", speed=140)
+    result = transcriber.transcribe(path)
+    assert "447218" in result.text, result.text
+    assert "\n\n" in result.text, result.text
+    assert "period" not in result.text.lower() and "paragraph" not in result.text.lower()
+    assert "period" in result.raw_text.lower()  # the recogniser's own words kept beside
+    # Every formatted token maps back to recognised words and their times.
+    words = [w for s in result.segments for w in s.words]
+    tokens = [t for s in result.segments for t in s.tokens]
+    mrn = next(t for t in tokens if "447218" in t.text)
+    assert mrn.last_word > mrn.first_word
+    assert mrn.start == words[mrn.first_word].start and mrn.end == words[mrn.last_word].end
+    assert all(s.raw_text for s in result.segments)
+
+
+def test_noise_only_file_gives_no_words(transcriber: Transcriber, tmp_path: Path) -> None:
+    for level in (0.02, 0.1):
+        path = make_silence(tmp_path / f"noise{level}.wav", seconds=10, noise=level)
+        result = transcriber.transcribe(path)
+        assert result.text == "" and result.segments == (), (level, result.text)
+
+
+def test_stereo_44k_is_transcribed(transcriber: Transcriber, tmp_path: Path) -> None:
+    import av
+    import numpy as np
+
+    mono = make_dictation(NOTE, tmp_path / "mono.wav")
+    stereo = tmp_path / "stereo.wav"
+    with av.open(str(mono)) as inp, av.open(str(stereo), "w", format="wav") as out:
+        stream = out.add_stream("pcm_s16le", rate=44100)
+        stream.layout = "stereo"
+        resampler = av.AudioResampler(format="s16", layout="stereo", rate=44100)
+        for frame in inp.decode(audio=0):
+            frame.pts = None
+            for rframe in resampler.resample(frame):
+                out.mux(stream.encode(rframe))
+        for rframe in resampler.resample(None):
+            out.mux(stream.encode(rframe))
+        out.mux(stream.encode(None))
+    with av.open(str(stereo)) as check:
+        assert check.streams.audio[0].channels == 2 and check.streams.audio[0].rate == 44100
+    result = transcriber.transcribe(stereo)
+    assert len(_robust_words(result.text)) >= 4, result.text
+    assert result.duration_s == pytest.approx(transcriber.transcribe(mono).duration_s, abs=0.1)
+    assert np.isfinite(result.segments[0].confidence or 0.0)
+
+
+def test_low_confidence_words_are_counted(transcriber: Transcriber, dictation_wav: Path) -> None:
+    result = transcriber.transcribe(dictation_wav)
+    words = [w for s in result.segments for w in s.words]
+    low = sum(1 for w in words if w.confidence < 0.5)
+    assert result.low_confidence_words == low
+    if low:
+        assert any("low-confidence" in w for w in result.warnings)
+    for c in result.corrections:  # every correction names what was heard
+        assert c.original == " ".join(w.text for w in words[c.first_word : c.last_word + 1])
+
+
+def test_dss_dictation_is_refused_clearly(tmp_path: Path) -> None:
+    from chartdrop.ingest.readers import read_document
+    from chartdrop.ingest.types import UnsupportedDocument
+
+    path = tmp_path / "dictation.dss"
+    path.write_bytes(b"\x02dss" + os.urandom(4000))
+    with pytest.raises(UnsupportedDocument, match="DSS"):
+        read_document(path, Settings())
