@@ -42,6 +42,9 @@ class Settings:
     """Spoken/written language of the notes."""
     site_terms_file: str = ""
     """Dictation: a file of extra clinical terms (one a line) for low-confidence word correction."""
+    medical_wordlist: str = "auto"
+    """Dictation: medical spelling list(s) whose words may replace non-words (`auto`: Hunspell's
+    `hunspell-en-med` when installed; empty: none; or `.dic`/word-list paths, `:`-separated)."""
     workers: int = 1
     """Worker threads in `chartdrop watch`."""
     settle_seconds: float = 1.0

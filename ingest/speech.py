@@ -313,8 +313,9 @@ class Transcriber:
         return self._model
 
     def load(self) -> Transcriber:
-        """Load the model now (warm-up at service start); returns self."""
+        """Load the model and the correction lexicon now (warm-up at service start)."""
         _ = self.model
+        load_lexicon(self.settings.site_terms_file, self.settings.medical_wordlist)
         return self
 
     def _load(self, source: str) -> Any:
@@ -376,7 +377,8 @@ class Transcriber:
             warnings.append(f"{counts.repeats} repeated segment(s) collapsed")
         # Lexicon correction assumes English clinical dictation.
         english = (language or "en").startswith("en")
-        done = finish(segments, load_lexicon(settings.site_terms_file) if english else None)
+        lexicon = load_lexicon(settings.site_terms_file, settings.medical_wordlist)
+        done = finish(segments, lexicon if english else None)
         if done.low_confidence_words:
             warnings.append(f"{done.low_confidence_words} low-confidence word(s) to check")
         if done.corrections:

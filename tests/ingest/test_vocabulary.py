@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from chartdrop.ingest.transcript import finish
 from chartdrop.ingest.types import Segment, Word
 from chartdrop.ingest.vocabulary import CONFIDENT, correct_words, load_lexicon
+from chartdrop.ingest.wordlists import HUNSPELL_MEDICAL, medical_wordlist_paths, read_wordlist
 
 
 def words(spec: str) -> list[Word]:
@@ -86,3 +88,61 @@ def test_finish_keeps_raw_words_and_maps_segments() -> None:
     assert done.low_confidence_words == 3
     # Without a lexicon: formatting only.
     assert finish(segments, None).text == "Takes listen a pril 10 mg."
+
+
+def medical_dic(tmp_path: Path, *entries: str) -> str:
+    """A Hunspell-style medical dictionary file: a count line, then word/flags lines."""
+    path = tmp_path / "medical.dic"
+    path.write_text(f"{len(entries)}\n" + "\n".join(entries) + "\n", encoding="utf-8")
+    return str(path)
+
+
+def test_words_split_by_the_recogniser_are_joined_even_when_confident(tmp_path: Path) -> None:
+    lexicon = load_lexicon("", medical_dic(tmp_path, "hyperdynamic", "echotexture"))
+    spoken = words("left/0.9 ventricle/0.9 is/0.9 hyper/0.97 dynamic/0.95 with/0.9 normal/0.9")
+    fixed, corrections = correct_words(spoken, lexicon)
+    assert [(c.original, c.replacement, c.source) for c in corrections] == [
+        ("hyper dynamic", "hyperdynamic", "compound")
+    ]
+    assert [w.text for w in fixed][3:6] == ["hyperdynamic", "", "with"]
+    # Recorded like any correction, so the technician sees it; glued pieces count too.
+    done = finish([Segment("", 0.0, 2.0, words=tuple(words("echo/0.8 -texture/0.9")))], lexicon)
+    assert done.text.lower().startswith("echotexture") and len(done.corrections) == 1
+
+
+def test_non_word_is_replaced_from_the_medical_dictionary(tmp_path: Path) -> None:
+    lexicon = load_lexicon("", medical_dic(tmp_path, "ureteroscopy/S", "lithotripsy/SD"))
+    # Not a word at all: fixed even at middling confidence (below CONFIDENT).
+    spoken = words("stone/0.9 removed/0.9 by/0.9 yoritoroscopy/0.6 today/0.9")
+    fixed, corrections = correct_words(spoken, lexicon)
+    assert [(c.replacement, c.source) for c in corrections] == [("ureteroscopy", "dictionary")]
+    assert fixed[3].text == "ureteroscopy"
+    # Without the dictionary the non-word stays (and is flagged by its confidence).
+    assert correct_words(spoken, load_lexicon("", ""))[1] == []
+
+
+def test_real_word_never_gives_way_to_a_dictionary_oddity(tmp_path: Path) -> None:
+    # "thiokinase" sounds like "thickness"; a real word is only replaced by curated terms.
+    lexicon = load_lexicon("", medical_dic(tmp_path, "thiokinase", "rapeseed"))
+    spoken = words("wall/0.9 thickness/0.2 is/0.9 normal/0.9")
+    assert correct_words(spoken, lexicon)[1] == []
+
+
+def test_medical_wordlist_setting_and_hunspell_files(tmp_path: Path) -> None:
+    dic = Path(medical_dic(tmp_path, "ureteroscopy/S", "lithotripsy/SD", "biopsy/S", "Klemm's"))
+    assert read_wordlist(dic) == (
+        "ureteroscopy",
+        "ureteroscopies",
+        "lithotripsy",
+        "lithotripsies",
+        "biopsy",
+        "biopsies",
+        "Klemm's",
+    )
+    plain = tmp_path / "site.txt"
+    plain.write_text("# ward words\ncarboplatin\n12345\n", encoding="utf-8")
+    assert read_wordlist(plain) == ("carboplatin",)
+    assert medical_wordlist_paths("") == ()
+    assert medical_wordlist_paths(f"{dic}{os.pathsep}{plain}") == (dic, plain)
+    auto = medical_wordlist_paths("auto")
+    assert auto == ((HUNSPELL_MEDICAL,) if HUNSPELL_MEDICAL.is_file() else ())
