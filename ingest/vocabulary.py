@@ -24,6 +24,7 @@ from rapidfuzz.distance import Levenshtein
 from chartdrop.nlp import resources
 
 from .numbers_spoken import DIGIT_WORDS
+from .phrases import phrase_corrections
 from .types import Correction, Word
 from .wordlists import everyday_english, medical_wordlist_paths, read_wordlist
 
@@ -184,6 +185,7 @@ def correct_words(
             found = _candidate(words, i, n, lexicon, threshold, min_score)
             if found is not None:
                 candidates.append(found)
+    candidates.extend(phrase_corrections(words))
     # Best first; a window overlapping a better one is dropped.
     candidates.sort(key=lambda c: (-c.score, c.first_word))
     taken: set[int] = set()

@@ -146,3 +146,16 @@ def test_medical_wordlist_setting_and_hunspell_files(tmp_path: Path) -> None:
     assert medical_wordlist_paths(f"{dic}{os.pathsep}{plain}") == (dic, plain)
     auto = medical_wordlist_paths("auto")
     assert auto == ((HUNSPELL_MEDICAL,) if HUNSPELL_MEDICAL.is_file() else ())
+
+
+def test_clinical_phrase_gets_its_little_word_back() -> None:
+    spoken = words("complains/0.9 of/0.9 shortness/0.96 and/0.58 breath./0.9")
+    fixed, corrections = correct_words(spoken, LEX)
+    assert [(c.original, c.replacement, c.source) for c in corrections] == [("and", "of", "phrase")]
+    assert [w.text for w in fixed] == ["complains", "of", "shortness", "of", "breath."]
+    # A confident word stays, and so does a phrase that differs by more than one word.
+    assert correct_words(words("shortness/0.9 and/0.9 breath/0.9"), LEX)[1] == []
+    assert correct_words(words("review/0.9 in/0.3 the/0.3 systems/0.9"), LEX)[1] == []
+    # Headers are phrases too: "Review on systems:" -> "Review of systems:".
+    fixed, _ = correct_words(words("Review/0.9 on/0.4 systems:/0.9"), LEX)
+    assert [w.text for w in fixed] == ["Review", "of", "systems:"]

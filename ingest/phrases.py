@@ -1,0 +1,83 @@
+"""Fixed clinical phrases with one misheard little word ("review on systems").
+
+Whisper tiny.en often swaps short function words ("of" → "on", "is" → "in") in phrases
+a transcriptionist knows by heart: section headers and multi-word problem terms. When
+the heard words match such a phrase except for one function word, and the recogniser
+was not sure of that word, the phrase's word is put back and the change recorded.
+The phrases are the NLP stage's own data (sections.json, problem_synonyms.tsv).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+
+from chartdrop.nlp import resources
+
+from .types import Correction, Word
+
+FUNCTION_WORDS = frozenset({"of", "on", "and", "in", "is", "a", "an", "the", "to", "or", "for"})
+CONFIDENT = 0.75  # as in vocabulary.py: a word at or above this is never touched
+_EDGE = re.compile(r"^([^A-Za-z0-9]*)(.*?)([^A-Za-z0-9]*)$")
+
+
+@functools.lru_cache(maxsize=1)
+def clinical_phrases() -> dict[tuple[str, ...], tuple[str, ...]]:
+    """Phrases of 3+ words with a function word inside, keyed by their content words
+    (function-word slots as ""): "review of systems" -> ("review", "", "systems")."""
+    texts: set[str] = set()
+    for group in resources.read_json("sections.json")["sections"]:
+        texts.update(group["headers"])
+    texts.update(row[0] for row in resources.read_tsv("problem_synonyms.tsv"))
+    out: dict[tuple[str, ...], tuple[str, ...]] = {}
+    for text in texts:
+        words = tuple(text.lower().split())
+        inner = words[1:-1]
+        if len(words) < 3 or not any(w in FUNCTION_WORDS for w in inner):
+            continue
+        if any(w in FUNCTION_WORDS for w in (words[0], words[-1])):
+            continue
+        key = tuple("" if w in FUNCTION_WORDS else w for w in words)
+        out.setdefault(key, words)
+    return out
+
+
+def phrase_corrections(words: Sequence[Word]) -> list[Correction]:
+    """One Correction per phrase found with a single unsure, wrong function word."""
+    phrases = clinical_phrases()
+    lengths = sorted({len(k) for k in phrases})
+    plain = [_EDGE.match(w.text).group(2).lower() for w in words]  # type: ignore[union-attr]
+    found: list[Correction] = []
+    for n in lengths:
+        for i in range(len(words) - n + 1):
+            heard = plain[i : i + n]
+            key = tuple("" if w in FUNCTION_WORDS else w for w in heard)
+            phrase = phrases.get(key)
+            if phrase is None:
+                continue
+            wrong = [k for k in range(n) if heard[k] != phrase[k]]
+            if len(wrong) != 1:
+                continue
+            at = i + wrong[0]
+            if words[at].confidence >= CONFIDENT:
+                continue
+            found.append(_correction(words[at], at, phrase[wrong[0]]))
+    return found
+
+
+def _correction(word: Word, at: int, replacement: str) -> Correction:
+    core = _EDGE.match(word.text).group(2)  # type: ignore[union-attr]
+    if core[:1].isupper():
+        replacement = replacement.capitalize()
+    return Correction(
+        original=word.text,
+        replacement=replacement,  # the caller puts the word's trailing punctuation back
+        score=1.0,
+        source="phrase",
+        first_word=at,
+        last_word=at,
+        confidence=word.confidence,
+        start=word.start,
+        end=word.end,
+    )
