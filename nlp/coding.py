@@ -164,6 +164,6 @@ def is_specific(mention_text: str, context: str | None = None) -> bool:
     "pain") or no candidate is supported by its words: ask the physician."""
     from .ranking import get_suggester
 
-    # `specific` does not depend on k (it looks at the best suggestion only); k=3 is what the
-    # pipeline asks suggest_codes for, so the pipeline's call here is a cache hit.
-    return get_suggester().suggest(mention_text, context, k=3).specific
+    # `specific` looks at the best suggestion only: a curated code, when there is one (no
+    # ranking needed), else the ranking that suggest_codes(k=3) has usually cached already.
+    return get_suggester().specific(term_key(mention_text), term_key(context or ""))

@@ -15,53 +15,54 @@ from spacy.tokens import Doc
 
 from . import resources
 from .dates import date_at
+from .doctext import doc_text
+from .fastregex import Caseless
 from .names import find_patient_name, find_provider
 from .numbers import NUMBER_WORDS, UNITS, parse_cardinal, parse_digit_string, tokenize
 from .types import DEMOGRAPHIC_FIELDS, Field
 
 _FAMILY = frozenset(resources.read_json("demographics.json")["family_words"])
 
-_DOB_LABEL = re.compile(
+# Label patterns are Caseless (fastregex.py): their matches are on the lower-cased text, so
+# only their offsets and lower-case groups are used.
+_DOB_LABEL = Caseless(
     r"\b(?:date[ \t]+of[ \t]+birth|d\.?[ \t]?o\.?[ \t]?b\b\.?|birth[ \t]*date|birthdate|birthday"
-    r"|born(?:[ \t]+on)?)",
-    re.IGNORECASE,
+    r"|born(?:[ \t]+on)?)"
 )
 
 
-def _date_label(kinds: str) -> re.Pattern[str]:
+def _date_label(kinds: str) -> Caseless:
     """ "Date of service", "service date" and the like for each kind in `kinds`."""
-    return re.compile(rf"\b(?:date[ \t]+of[ \t]+(?:{kinds})|(?:{kinds})[ \t]+date)", re.I)
+    return Caseless(rf"\b(?:date[ \t]+of[ \t]+(?:{kinds})|(?:{kinds})[ \t]+date)")
 
 
 # (label, confidence): the service date proper, then dates that usually equal it.
 _DOS_LABELS = [
     (_date_label("service|visit|encounter"), 0.95),
-    (re.compile(r"\bd\.?o\.?s\b\.?", re.I), 0.95),
+    (Caseless(r"\bd\.?o\.?s\b\.?"), 0.95),
     (_date_label("exam|examination|consultation|procedure|operation|surgery|study"), 0.9),
-    (re.compile(r"(?im)^[ \t]*date[ \t]*:"), 0.75),
+    (Caseless(r"^[ \t]*date[ \t]*:", re.MULTILINE), 0.75),
     (_date_label("admission|discharge"), 0.7),
-    (re.compile(r"\bseen[ \t]+(?:on|today)", re.I), 0.7),
+    (Caseless(r"\bseen[ \t]+(?:on|today)"), 0.7),
 ]
-_MRN_LABEL = re.compile(
+_MRN_LABEL = Caseless(
     r"\b(?:medical[ \t]+record[ \t]+(?:number|no\b\.?|num\b|#)|med(?:ical)?[ \t]+rec(?:ord)?[ \t]*#"
     r"|m\.?[ \t]?r\.?[ \t]?n\b\.?|mr[ \t]*(?:#|no\b\.?|number)"
     r"|(?:record|chart|hospital)[ \t]+(?:number|no\b\.?|#)"
-    r"|patient[ \t]+(?:id|number)\b|medical[ \t]+record)",
-    re.IGNORECASE,
+    r"|patient[ \t]+(?:id|number)\b|medical[ \t]+record)"
 )
 _MRN_LEAD = re.compile(r"[ \t]*(?:is\b|was\b)?[ \t:#.,\-]*(?:is\b)?[ \t]*", re.IGNORECASE)
 _MRN_TYPED = re.compile(r"(?=[A-Za-z\-]{0,4}\d)[A-Za-z0-9][A-Za-z0-9\-]{2,19}\b")
 _NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _NUM = rf"(?:\d{{1,3}}|(?:{_NUMBER_WORD})(?:[ \t-]+(?:{_NUMBER_WORD}))*)"
 _AGE_PATTERNS = [
-    (re.compile(rf"\b(?P<num>{_NUM})[ \t-]*(?:years?|yrs?)[ \t-]*old\b", re.I), 0.9),
-    (re.compile(r"\b(?P<num>\d{1,3})[ \t]*(?:y/o|y\.o\.|yo|yr old)(?![A-Za-z])", re.I), 0.85),
-    (re.compile(rf"\b(?P<num>{_NUM})[ \t]+years?[ \t]+of[ \t]+age\b", re.I), 0.9),
+    (Caseless(rf"\b(?P<num>{_NUM})[ \t-]*(?:years?|yrs?)[ \t-]*old\b"), 0.9),
+    (Caseless(r"\b(?P<num>\d{1,3})[ \t]*(?:y/o|y\.o\.|yo|yr old)(?![A-Za-z])"), 0.85),
+    (Caseless(rf"\b(?P<num>{_NUM})[ \t]+years?[ \t]+of[ \t]+age\b"), 0.9),
     (
-        re.compile(
+        Caseless(
             rf"\b(?:age|aged)[ \t]*(?::|is)?[ \t]*(?P<num>{_NUM})\b"
-            r"(?![ \t]*(?:months?|weeks?|days?))",
-            re.I,
+            r"(?![ \t]*(?:months?|weeks?|days?))"
         ),
         0.85,
     ),
@@ -70,15 +71,14 @@ _SEX_WORDS = {
     "male": "male", "man": "male", "gentleman": "male", "boy": "male", "m": "male",
     "female": "female", "woman": "female", "lady": "female", "girl": "female", "f": "female",
 }  # fmt: skip
-_SEX_AFTER_AGE = re.compile(
+_SEX_AFTER_AGE = Caseless(
     r"(?:years?|yrs?)[ \t-]*old[ \t,]+(?:[A-Za-z\-]+[ \t]+){0,3}?"
-    r"(?P<sex>male|female|man|woman|gentleman|lady|boy|girl)\b",
-    re.I,
+    r"(?P<sex>male|female|man|woman|gentleman|lady|boy|girl)\b"
 )
-_SEX_LABEL = re.compile(r"\b(?:sex|gender)[ \t]*(?::|is)?[ \t]*(?P<sex>male|female|m|f)\b", re.I)
+_SEX_LABEL = Caseless(r"\b(?:sex|gender)[ \t]*(?::|is)?[ \t]*(?P<sex>male|female|m|f)\b")
 _PRONOUNS = {
-    "female": re.compile(r"\b(?:she|her|hers|herself)\b", re.I),
-    "male": re.compile(r"\b(?:he|him|his|himself)\b", re.I),
+    "female": Caseless(r"\b(?:she|her|hers|herself)\b"),
+    "male": Caseless(r"\b(?:he|him|his|himself)\b"),
 }
 
 
@@ -201,5 +201,5 @@ if not Doc.has_extension("demographics"):
 
 @Language.component("chartdrop_demographics")
 def demographics_component(doc: Doc) -> Doc:
-    doc._.demographics = extract_demographics(doc.text)
+    doc._.demographics = extract_demographics(doc_text(doc))
     return doc

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from . import resources
+from .fastregex import Caseless
 from .types import Field
 
 _DATA = resources.read_json("demographics.json")
@@ -88,24 +89,19 @@ def _field(word: Word | None, confidence: float) -> Field | None:
 
 
 # (pattern ending where the name starts, confidence). Typed labels need a colon.
+# Caseless (fastregex.py): matches are on the lower-cased text; only offsets are used.
 _NAME_CHARS = r"[A-Za-z'\u2019\-]+"
 _PATIENT_LABELS = [
-    (re.compile(r"\b(?:patient(?:'s)?|pt\.?)[ \t]*name" + _SEP, re.I), 0.95),
+    (Caseless(r"\b(?:patient(?:'s)?|pt\.?)[ \t]*name" + _SEP), 0.95),
+    (Caseless(r"(?:^|(?<=[\s|]))(?:patient|pt\.?|name|re|regarding|subject)[ \t]*:[ \t,]*"), 0.93),
     (
-        re.compile(
-            r"(?:^|(?<=[\s|]))(?:patient|pt\.?|name|re|regarding|subject)[ \t]*:[ \t,]*", re.I
-        ),
-        0.93,
-    ),
-    (
-        re.compile(
+        Caseless(
             r"\bdictat\w*\b[^.\n]{0,60}?\b(?:on|for|regarding)[ \t]+(?:the[ \t]+)?"
-            r"(?:patient[ \t,]+)?(?:named[ \t]+)?",
-            re.I,
+            r"(?:patient[ \t,]+)?(?:named[ \t]+)?"
         ),
         0.85,
     ),
-    (re.compile(r"\b(?:mr|mrs|ms|miss)\b\.?[ \t]+", re.I), 0.6),
+    (Caseless(r"\b(?:mr|mrs|ms|miss)\b\.?[ \t]+"), 0.6),
 ]
 
 
@@ -140,29 +136,26 @@ def _is_provider_title(text: str, pos: int) -> bool:
     return bool(re.search(r"\b(?:dr|doctor)\.?[ \t]*$", text[max(0, pos - 10) : pos], re.I))
 
 
-_PROVIDER_LABELS = [
+_PROVIDER_LABELS: list[tuple[Caseless | re.Pattern[str], float]] = [
     (
-        re.compile(
+        Caseless(
             r"\b(?:dictated|dictation|signed|electronically[ \t]+signed|authenticated)"
-            r"[ \t]+by[ \t]*:?[ \t]*",
-            re.I,
+            r"[ \t]+by[ \t]*:?[ \t]*"
         ),
         0.93,
     ),
     (
-        re.compile(
+        Caseless(
             r"\b(?:dictating|attending|rendering|treating|primary)?[ \t]*"
-            r"(?:physician|provider|surgeon|doctor|clinician)[ \t]*:[ \t]*",
-            re.I,
+            r"(?:physician|provider|surgeon|doctor|clinician)[ \t]*:[ \t]*"
         ),
         0.93,
     ),
-    (re.compile(r"\bthis[ \t]+is[ \t]+(?=(?:dr\b|doctor\b))", re.I), 0.9),
+    (Caseless(r"\bthis[ \t]+is[ \t]+(?=(?:dr\b|doctor\b))"), 0.9),
     (
-        re.compile(
+        Caseless(
             rf"\bthis[ \t]+is[ \t]+(?={_NAME_CHARS}[ \t]+{_NAME_CHARS}[ \t,]+"
-            r"(?:m\.?d\.?[ \t,]+)?dictating)",
-            re.I,
+            r"(?:m\.?d\.?[ \t,]+)?dictating)"
         ),
         0.85,
     ),

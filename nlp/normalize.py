@@ -7,6 +7,7 @@ Applied to both lexicon terms and note text; it need not produce real words, onl
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
@@ -18,6 +19,7 @@ _TERM_WORD = re.compile(r"[a-z0-9]+(?:'s)?|&")
 SKIPPABLE = frozenset({"-", "/", "'s", "'", "\u2019s"})
 
 
+@lru_cache(maxsize=100_000)  # words repeat: the ranker normalises ~20 per code text
 def norm_token(word: str) -> str:
     w = word.lower()
     if w.endswith(("'s", "\u2019s")) and len(w) > 2:
@@ -32,6 +34,7 @@ def norm_token(word: str) -> str:
     return w
 
 
+@lru_cache(maxsize=100_000)  # mention texts repeat across notes
 def term_key(term: str) -> str:
     """A lexicon term's lookup key: normalised words joined by single spaces."""
     words = _TERM_WORD.findall(term.lower().replace("\u2019", "'"))

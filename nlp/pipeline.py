@@ -23,6 +23,7 @@ from . import sentences as _sentences  # noqa: F401
 from .assertion import add_context, assertion_of, section_of
 from .coding import is_specific
 from .deficiencies import find_deficiencies
+from .doctext import CachingTokenizer, doc_text
 from .lexicon import MENTION_GROUPS
 from .mentions import add_mention_model
 from .sections import Section
@@ -40,6 +41,7 @@ _section_assertions: dict[str, str] = {
 
 def build_pipeline() -> Language:
     nlp = spacy.blank("en")
+    nlp.tokenizer = CachingTokenizer(nlp.tokenizer)  # same tokens, see doctext.py
     nlp.add_pipe("chartdrop_norms")
     add_mention_model(nlp, after="chartdrop_norms")
     nlp.add_pipe("chartdrop_sections")
@@ -69,31 +71,36 @@ def warm_up() -> None:
     extract("Warm up: the patient denies chest pain.")
 
 
-def _mention(span: Span, sections: list[Section]) -> Mention:
+def _mention(span: Span, sections: list[Section], text: str) -> Mention:
     section = section_of(sections, span)
+    start, end = span.start_char, span.end_char
+    # A slice of the note is span.text without a Token object per token.
+    mention_text = text[start:end]
     problem = span.label_ == "PROBLEM"
-    codes = tuple(span._.icd10cm) if problem else ()
-    if problem and span._.confidence is not None:
-        confidence = span._.confidence
+    ext = span._  # each `span._` builds a new accessor object
+    codes = tuple(ext.icd10cm) if problem else ()
+    if problem and ext.confidence is not None:
+        confidence = ext.confidence
     else:
         confidence = codes[0].score if codes else 0.9
     return Mention(
-        text=span.text,
-        start=span.start_char,
-        end=span.end_char,
+        text=mention_text,
+        start=start,
+        end=end,
         assertion=assertion_of(span, section, _section_assertions),
         icd10cm=codes,
         section=section.category if section else None,
         confidence=confidence,
-        specific=is_specific(span.text) if problem else True,
+        specific=is_specific(mention_text) if problem else True,
     )
 
 
 def _to_extraction(doc: Doc) -> Extraction:
     sections = doc._.sections or []
+    text = doc_text(doc)
     found: dict[str, list[Mention]] = {group: [] for group in MENTION_GROUPS.values()}
     for span in doc.ents:
-        found[MENTION_GROUPS[span.label_]].append(_mention(span, sections))
+        found[MENTION_GROUPS[span.label_]].append(_mention(span, sections, text))
     demo = doc._.demographics
     return Extraction(
         demographics=demo,
@@ -101,7 +108,7 @@ def _to_extraction(doc: Doc) -> Extraction:
         procedures=tuple(found["procedures"]),
         medications=tuple(found["medications"]),
         document_type=doc._.document_type,
-        deficiencies=find_deficiencies(doc.text, demo, problems=found["problems"]),
+        deficiencies=find_deficiencies(text, demo, problems=found["problems"]),
     )
 
 

@@ -12,6 +12,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from . import resources
+from .doctext import doc_text
+from .fastregex import Caseless
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,10 +37,12 @@ class SectionRules:
         headers = sorted(self.category_of, key=len, reverse=True)
         alternation = "|".join(r"[ \t]+".join(map(re.escape, h.split(" "))) for h in headers)
         followers = "|".join(map(re.escape, data["spoken_followers"]))
-        self.pattern = re.compile(
+        # Caseless (fastregex.py): matched on the lower-cased text; offsets and the lower-case
+        # header are all that is used.
+        self.pattern = Caseless(
             rf"(?:^|(?<=[\n.!?]))[ \t]*(?P<h>{alternation})"
             rf"(?:[ \t]*(?P<colon>:)|[ \t]*,?[ \t]+(?={followers}\b))",
-            re.IGNORECASE | re.MULTILINE,
+            re.MULTILINE,
         )
 
     def find(self, text: str) -> list[Section]:
@@ -80,7 +84,7 @@ class SectionDetector:
             Doc.set_extension("sections", default=None)
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.sections = self.rules.find(doc.text)
+        doc._.sections = self.rules.find(doc_text(doc))
         return doc
 
 @Language.factory("chartdrop_sections")

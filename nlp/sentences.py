@@ -14,23 +14,25 @@ import bisect
 import re
 
 import numpy
-from spacy.attrs import SENT_START
+from spacy.attrs import IDX, IS_PUNCT, LENGTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from .doctext import doc_text
+
 _END = frozenset({".", "!", "?", ";"})
+_TRIGGERS = _END | {":"}
 _LINE_START_HEADER = re.compile(r"\s*(?:[-*•]|\d{1,2}[.)]\s|[A-Za-z][A-Za-z /&]{0,40}:)")
 
 
-def _header_start(
-    texts: list[str], spaces: list[str], upper: list[bool], alpha: list[bool], colon: int
-) -> int | None:
+def _header_start(texts: list[str], spaces: list[str], colon: int) -> int | None:
     """First token of an upper-case header ending at the ':' token `colon`, if any."""
     i = colon - 1
-    if i < 0 or not (upper[i] and alpha[i]):
+    if i < 0 or not (texts[i].isupper() and texts[i].isalpha()):
         return None
-    while i - 1 >= 0 and upper[i - 1] and (alpha[i - 1] or texts[i - 1] in "&/"):
-        if "\n" in spaces[i - 1]:
+    while i - 1 >= 0 and texts[i - 1].isupper():
+        before = texts[i - 1]
+        if not (before.isalpha() or before in "&/") or "\n" in spaces[i - 1]:
             break
         i -= 1
     return i
@@ -39,21 +41,20 @@ def _header_start(
 @Language.component("chartdrop_sentences")
 def set_sentences(doc: Doc) -> Doc:
     n = len(doc)
+    if not n:
+        return doc
     starts = [False] * n
-    if n:
-        starts[0] = True
-    text = doc.text
-    # Token attributes read once into lists (a Token object per access is the slow part).
-    texts = [tok.text for tok in doc]
-    spaces = [tok.whitespace_ for tok in doc]
-    offsets = [tok.idx for tok in doc]
-    punct = [tok.is_punct for tok in doc]
-    upper: list[bool] = []
-    alpha: list[bool] = []
-    for t in texts:
-        upper.append(t.isupper())
-        alpha.append(t.isalpha())
-    for i in range(n - 1):
+    starts[0] = True
+    text = doc_text(doc)
+    # Token attributes read once, as one array (a Token object per token is the slow part).
+    offsets, lengths, spacy_flags, punct = doc.to_array([IDX, LENGTH, SPACY, IS_PUNCT]).T.tolist()
+    texts = [text[i : i + length] for i, length in zip(offsets, lengths, strict=True)]
+    # A token's whitespace_ is one space or nothing: line breaks are tokens of their own.
+    spaces = [" " if flag else "" for flag in spacy_flags]
+    # Only a sentence end, a line break or a colon can start a sentence; visit just those.
+    for i in [i for i, word in enumerate(texts) if word in _TRIGGERS or "\n" in word]:
+        if i == n - 1:
+            break
         word = texts[i]
         nxt = i + 1
         if word in _END and not punct[nxt]:
@@ -69,7 +70,7 @@ def set_sentences(doc: Doc) -> Doc:
             ):
                 starts[nxt] = True
         if word == ":":
-            head = _header_start(texts, spaces, upper, alpha, i)
+            head = _header_start(texts, spaces, i)
             if head is not None and head > 0:
                 starts[head] = True
     # A known section header ("HISTORY:", "FAMILY HISTORY:") is its own sentence, so its words
@@ -79,9 +80,8 @@ def set_sentences(doc: Doc) -> Doc:
             i = bisect.bisect_left(offsets, offset)
             if i < n:
                 starts[i] = True
-    if n:
-        # One array write: setting Token.is_sent_start per token re-scans the doc for a
-        # dependency parse each time (quadratic). 1 = starts a sentence, -1 = does not.
-        values = numpy.where(numpy.array(starts, dtype=bool), 1, -1).astype(numpy.int64)
-        doc.from_array([SENT_START], values.view(numpy.uint64))
+    # One array write: setting Token.is_sent_start per token re-scans the doc for a
+    # dependency parse each time (quadratic). 1 = starts a sentence, -1 = does not.
+    values = numpy.where(numpy.array(starts, dtype=bool), 1, -1).astype(numpy.int64)
+    doc.from_array([SENT_START], values.view(numpy.uint64))
     return doc
