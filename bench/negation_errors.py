@@ -1,7 +1,8 @@
 """Negation error categories on MACCROBAT2020 (for tuning nlp/assertion.py's ConText rules).
 
-Prints to the terminal only; writes nothing. Tune on the 80% split and look at the 20% split only
-at the end (same split as bench/nlp_eval.py: index % 5 == 4 of the sorted file names is held out).
+Prints to the terminal only; writes nothing. Tune on the training split and look at the held-out
+split only at the end (same split as bench/nlp_eval.py and nlp/training/corpora.py: files sorted
+by name, the first 80 train the mention model, the last 20 are held out).
 
     .venv/bin/python bench/negation_errors.py [--split train|heldout|all] [--show N] [--width W]
 
@@ -21,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from nlp_eval import dev_data_dir, overlaps, read_brat
+from nlp_eval import MACCROBAT_TRAIN_FILES, dev_data_dir, overlaps, read_brat
 
 # Words that often carry a negation ConText may have missed (for grouping misses only).
 CUE = re.compile(
@@ -36,8 +37,7 @@ def split_files(folder: Path, split: str) -> list[Path]:
     files = sorted(p for p in folder.glob("*.txt") if p.with_suffix(".ann").is_file())
     if split == "all":
         return files
-    keep = 4 if split == "heldout" else None
-    return [p for i, p in enumerate(files) if (i % 5 == 4) == (keep is not None)]
+    return files[MACCROBAT_TRAIN_FILES:] if split == "heldout" else files[:MACCROBAT_TRAIN_FILES]
 
 
 def main() -> int:

@@ -155,10 +155,10 @@ def score_maccrobat(folder: Path) -> dict[str, Any]:
     heldout = per_doc[MACCROBAT_TRAIN_FILES:]
     train = per_doc[:MACCROBAT_TRAIN_FILES]
     results: dict[str, Any] = {}
-    for name, docs in (
-        ("held-out: last 20 files by name, the model dev split", heldout),
-        ("TRAINING: first 80 files by name, the model trained here", train),
-        ("all 100 (INCLUDES the 80% training data)", per_doc),
+    for key, name, docs in (
+        ("held-out", "held-out: last 20 files by name, the model dev split", heldout),
+        ("train", "TRAINING: first 80 files by name, the model trained here", train),
+        ("all", "all 100 (INCLUDES the 80% training data)", per_doc),
     ):
         if not docs:
             continue
@@ -175,7 +175,7 @@ def score_maccrobat(folder: Path) -> dict[str, Any]:
             f"gold POS: pred negated {total['POS/neg']}, not {total['POS/not']}"
         )
         print(f"     ({total['other_polarity']} of them UNCERTAIN/MAYBE_*: count as not negated)")
-        results[name.split()[0]] = {"f1": f[2], "neg_acc": acc, "matched": matched}
+        results[key] = {"f1": f[2], "neg_acc": acc, "matched": matched}
     return results
 
 
@@ -329,11 +329,12 @@ def summary(acc: dict[str, Any], ours: dict[str, Any] | None, peer: dict[str, An
     rows: list[tuple[str, str, str]] = []
     if "ncbi" in acc:
         rows.append(("NCBI-disease dev overlap F1", ">= 0.85", f"{acc['ncbi']:.3f}"))
-    for key, label in (("held-out", "held-out last 20 files"), ("all", "all 100, incl. training")):
-        if m := acc.get("maccrobat", {}).get(key):
-            rows.append((f"MACCROBAT overlap F1 ({label})", ">= 0.80", f"{m['f1']:.3f}"))
-            neg = f"negation accuracy ({label}, n={m['matched']})"
-            rows.append((neg, ">= 0.95", f"{m['neg_acc']:.3f}"))
+    # Targets are judged on the held-out files only; the training files are printed above.
+    if m := acc.get("maccrobat", {}).get("held-out"):
+        label = "held-out last 20 files"
+        rows.append((f"MACCROBAT overlap F1 ({label})", ">= 0.80", f"{m['f1']:.3f}"))
+        neg = f"negation accuracy ({label}, n={m['matched']})"
+        rows.append((neg, ">= 0.95", f"{m['neg_acc']:.3f}"))
     for name, top1 in acc.get("coding", {}).items():
         rows.append((f"coding top-1 ({name})", ">= 0.90", f"{top1:.3f}"))
     if "coding" in acc and not acc["coding"]:

@@ -30,7 +30,11 @@ _PRIORITY = (
 # negated the header and, being the longer match, hid the forward "no" from the finding.
 # "decline" negated whatever followed "hemoglobin declined to ..." or "a decline of renal
 # function"; context_rules.json has "<patient> declined/refused" instead.
-_DROPPED_DEFAULT_RULES = frozenset({": no", "decline"})
+# "free" (backward) negated "free air", "free fluid", "free T4", which are findings;
+# context_rules.json keeps "free of"/"<be> free from" and adds "symptom-free".
+# "any other" (forward) negated whatever followed "any other"; "denies any other" and
+# "without any other" are negated by their own triggers.
+_DROPPED_DEFAULT_RULES = frozenset({": no", "decline", "free", "any other"})
 
 
 def add_context(nlp: Language) -> None:

@@ -9,6 +9,8 @@ before training) the pipeline runs lexicon-only.
 from __future__ import annotations
 
 import logging
+import os
+from pathlib import Path
 
 import spacy
 from spacy.language import Language
@@ -23,8 +25,10 @@ TOK2VEC = "mention_tok2vec"
 NER = "mention_ner"
 
 
-def model_dir():  # -> pathlib.Path
-    return resources.path("mention_model")
+def model_dir() -> Path:
+    """The shipped model, or $CHARTDROP_MENTION_MODEL (to evaluate a candidate in place)."""
+    override = os.environ.get("CHARTDROP_MENTION_MODEL")
+    return Path(override) if override else resources.path("mention_model")
 
 
 def add_mention_model(nlp: Language, after: str) -> bool:
@@ -34,6 +38,11 @@ def add_mention_model(nlp: Language, after: str) -> bool:
         log.warning("problem-mention model not found; problems come from the lexicons only")
         return False
     source = spacy.load(path)
+    if source.vocab.vectors.shape[0] and not nlp.vocab.vectors.shape[0]:
+        # The tok2vec's static-vectors layer reads `doc.vocab.vectors` at run time, so the
+        # model's (pruned) word vectors must live in the runtime vocab. Nothing else in the
+        # pipeline reads vectors.
+        nlp.vocab.vectors = source.vocab.vectors
     # The ner listens to the tok2vec; give it its own copy so names and order cannot break it.
     source.replace_listeners("tok2vec", "ner", ["model.tok2vec"])
     nlp.add_pipe("ner", name=NER, source=source, after=after)

@@ -1,12 +1,14 @@
 """Train the problem-mention model and install it into nlp/resources/mention_model/.
 
     .venv/bin/python -m chartdrop.nlp.training.train_mentions [--work DIR] [--no-install]
-        [--width 64] [--depth 2] [--max-steps N]
+        [--width 64] [--depth 2] [--hidden 64] [--max-steps N] [--maccrobat-repeat 3]
+        [--no-vectors] [--no-pretrain] [--pretrain-epochs 3]
 
-Writes train/dev DocBins (corpora.py) and spaCy's training output under --work (default
-bench/.data/training, gitignored), runs `spacy train` with config.cfg on CPU, then copies
-model-best without what loading does not need into nlp/resources/mention_model/.
-"""
+Under --work (default bench/.data/training, gitignored), in order, each step skipped when its
+output is already there: static word vectors from unlabeled text (vectors.py; needs the
+`train` extra), `spacy pretrain` of the tok2vec on the same text, the train/dev DocBins
+(corpora.py), `spacy train` with config.cfg on CPU; then copies model-best without what loading
+does not need into nlp/resources/mention_model/."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from . import corpora
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 MODEL_DIR = HERE.parent / "resources" / "mention_model"
+PRETRAIN_EPOCHS = 3
 KEEP = ("config.cfg", "meta.json", "tokenizer", "vocab", "tok2vec", "ner")
 
 
@@ -46,9 +49,37 @@ def install(best: Path, target: Path = MODEL_DIR) -> None:
         sources=[
             {"name": "NCBI disease corpus", "license": "public domain (NLM)"},
             {"name": "MACCROBAT2020", "license": "CC BY 4.0"},
+            {"name": "MTSamples (unlabeled: vectors, pretraining)", "license": "CC0"},
         ],
     )
     meta_path.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+
+
+def build_vectors(work: Path) -> Path:
+    from .vectors import build
+
+    return build(work)
+
+
+def pretrain(work: Path, overrides: list[str], epochs: int) -> Path:
+    """`spacy pretrain` the tok2vec (characters objective) on the unlabeled text; the weights
+    of the last epoch initialise training."""
+    from .vectors import write_raw_jsonl
+
+    out = work / "pretrain"
+    weights = out / f"model{epochs - 1}.bin"
+    if weights.is_file():
+        return weights
+    raw = work / "raw.jsonl"
+    write_raw_jsonl(raw)
+    cmd = [
+        sys.executable, "-m", "spacy", "pretrain", str(HERE / "config.cfg"), str(out),
+        "--paths.raw_text", str(raw), "--pretraining.max_epochs", str(epochs), *overrides,
+    ]  # fmt: skip
+    started = time.perf_counter()
+    subprocess.run(cmd, check=True)
+    print(f"pretraining took {time.perf_counter() - started:.0f} s")
+    return weights
 
 
 def main() -> None:
@@ -61,6 +92,26 @@ def main() -> None:
         "--maccrobat-repeat", type=int, default=3,
         help="copies of each MACCROBAT training document (it is the smaller, clinical corpus)",
     )  # fmt: skip
+    parser.add_argument(
+        "--vectors", type=Path,
+        help="spaCy vectors folder (default: WORK/vectors, built by vectors.py if missing)",
+    )  # fmt: skip
+    parser.add_argument("--no-vectors", action="store_true", help="no static vectors")
+    parser.add_argument(
+        "--init-tok2vec", type=Path,
+        help="pretrained tok2vec weights (default: `spacy pretrain` into WORK/pretrain)",
+    )  # fmt: skip
+    parser.add_argument("--no-pretrain", action="store_true", help="random tok2vec init")
+    parser.add_argument("--pretrain-epochs", type=int, default=PRETRAIN_EPOCHS)
+    parser.add_argument("--hidden", type=int, help="ner hidden width")
+    parser.add_argument(
+        "--set",
+        nargs=2,
+        action="append",
+        default=[],
+        metavar=("KEY", "VALUE"),
+        help="any other config override, e.g. --set training.dropout 0.2",
+    )
     parser.add_argument("--no-install", action="store_true")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
@@ -75,12 +126,27 @@ def main() -> None:
         "--paths.train", str(args.work / "train.spacy"),
         "--paths.dev", str(args.work / "dev.spacy"),
     ]  # fmt: skip
-    if args.width:
-        cmd += ["--components.tok2vec.model.encode.width", str(args.width)]
-    if args.depth:
-        cmd += ["--components.tok2vec.model.encode.depth", str(args.depth)]
     if args.max_steps:
         cmd += ["--training.max_steps", str(args.max_steps)]
+    if args.hidden:
+        cmd += ["--components.ner.model.hidden_width", str(args.hidden)]
+    if args.no_vectors:
+        common = ["--components.tok2vec.model.embed.include_static_vectors", "false"]
+    else:
+        vectors = args.vectors or args.work / "vectors"
+        if not (vectors / "vocab").is_dir():
+            vectors = build_vectors(args.work)
+        common = ["--paths.vectors", str(vectors)]
+    # Overrides shared by pretraining and training: the tok2vec must be the same network.
+    for flag, value in (("encode.width", args.width), ("encode.depth", args.depth)):
+        if value:
+            common += [f"--components.tok2vec.model.{flag}", str(value)]
+    cmd += common
+    if not args.no_pretrain:
+        init = args.init_tok2vec or pretrain(args.work, common, args.pretrain_epochs)
+        cmd += ["--paths.init_tok2vec", str(init)]
+    for key, value in args.set:
+        cmd += [f"--{key}", value]
     started = time.perf_counter()
     subprocess.run(cmd, check=True)
     print(f"training took {time.perf_counter() - started:.0f} s")

@@ -79,6 +79,31 @@ from tests.nlp.nlp_samples import find
         ("Abdomen was soft without tenderness, and she had nausea.", "nausea", "present"),
         ("The patient had no prior illness and presented with chest pain.", "chest pain",
          "present"),
+        # Resolution: a problem that resolved or disappeared is no longer present
+        ("Her seizures resolved after treatment.", "seizures", "negated"),
+        ("The rash had completely disappeared at follow-up.", "rash", "negated"),
+        ("The patient has been symptom-free since surgery, with no seizures.", "seizures",
+         "negated"),
+        ("The rash subsided slowly.", "rash", "present"),  # lessened, not gone
+        # 'free' alone is not a negation: free air and free fluid are findings
+        ("CT showed free air and ascites.", "ascites", "present"),
+        ("Free fluid and ascites were seen.", "ascites", "present"),
+        ("Any other abnormality such as anemia would be treated.", "anemia", "present"),
+        # Negated risk factors do not negate the disease they are risk factors for
+        ("She had no risk factors for coronary artery disease.", "coronary artery disease",
+         "present"),
+        ("He had no risk factors for coronary artery disease or cough.", "cough", "present"),
+        ("No mass, consistent with pneumonia.", "pneumonia", "present"),
+        ("There was no edema, only mild cellulitis.", "cellulitis", "present"),
+        ("There was no edema, only mild cellulitis.", "edema", "negated"),
+        ("There was no ascites, the decision was made to treat the cirrhosis.", "cirrhosis",
+         "present"),
+        ("No fever, chills, or cough.", "cough", "negated"),  # a list is not a new clause
+        ("Biopsy was not possible, as the patient had pneumonia.", "pneumonia", "present"),
+        ("She was extubated without difficulty and developed pneumonia.", "pneumonia",
+         "present"),
+        ("Blood cultures grew gram negative rods consistent with sepsis.", "sepsis", "present"),
+        ("Her cough resolved, but she had no fever.", "fever", "negated"),
     ],
 )  # fmt: skip
 def test_assertions(
@@ -126,6 +151,8 @@ def test_fast_context_matches_medspacy_matcher(extract: Callable[[str], Extracti
         "CARDIAC: No chest pain. Denies fever, chills or night sweats: none. No history of MI.",
         "Family history of diabetes; mother had no cancer. Rule out pneumonia versus CHF.",
         "Neither cough nor dyspnea was noted, however there is edema - negative for DVT.",
+        "Seizures resolved; he is symptom-free. No risk factors for CAD, only edema, the rest"
+        " was not possible. Free air, consistent with perforation.",
     ]
     for text in texts:
         doc = nlp.make_doc(text)

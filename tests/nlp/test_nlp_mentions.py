@@ -21,6 +21,21 @@ def test_model_is_in_the_one_pipeline(extract: Callable[[str], Extraction]) -> N
     assert names.index("chartdrop_norms") < names.index(NER) < names.index("chartdrop_problems")
 
 
+def test_model_vectors_are_in_the_runtime_vocab(extract: Callable[[str], Extraction]) -> None:
+    """A model trained with static vectors reads them from the runtime doc's vocab."""
+    import spacy
+
+    from chartdrop.nlp.mentions import model_dir
+
+    source = spacy.load(model_dir()).vocab.vectors
+    runtime = get_pipeline().vocab.vectors
+    assert runtime.shape == source.shape
+    if source.shape[0]:
+        assert runtime.attr == source.attr  # keyed on LOWER, as trained
+        word = get_pipeline().vocab.strings.add("pneumonia")
+        assert runtime.find(key=word) >= 0 or runtime.mode != "default"
+
+
 def test_model_finds_problems_itself(extract: Callable[[str], Extraction]) -> None:
     doc = get_pipeline()("The patient developed acute pancreatitis and progressive dyspnea.")
     found = {span.text.lower() for span in doc.spans[MODEL_KEY]}
