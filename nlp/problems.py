@@ -14,7 +14,8 @@ span and a lexicon span overlap the lexicon's wins (its boundaries are what ConT
 coders expect: "pneumonia", not "right lower lobe pneumonia"; "stroke", not "history of
 stroke"). Model-only mentions are coded by the same term index and kept, uncoded, when it has
 nothing for them; those that are a stoplist term or overlap a demographic field (a name the
-model took for an eponym) are dropped.
+model took for an eponym) are dropped. Leading negation words the model took into a span
+("no extra-intestinal manifestations") are trimmed off, so that ConText negates the rest.
 """
 
 from spacy.language import Language
@@ -35,6 +36,9 @@ MAX_SUGGESTIONS = 3
 # ICD-derived single words this short are mostly abbreviations with other meanings
 # ("pin", "ist"); the common clinical ones are in the curated lexicon.
 MIN_SINGLE_WORD_CHARS = 5
+
+# Words that negate what follows and are never the first word of a problem's name.
+_LEADING_NEGATIONS = frozenset({"no", "not", "without", "never", "neither", "nor", "denies"})
 
 if not Span.has_extension("icd10cm"):
     Span.set_extension("icd10cm", default=())
@@ -143,7 +147,7 @@ class ProblemMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         lexicon = self.lexicon_spans(doc)
-        model = [Span(doc, s.start, s.end, label="PROBLEM") for s in doc.spans.get(MODEL_KEY, [])]
+        model = [span for s in doc.spans.get(MODEL_KEY, []) if (span := _trimmed(doc, s))]
         if not model:
             doc.spans["problems"] = lexicon
             return doc
@@ -162,6 +166,16 @@ class ProblemMatcher:
         kept.sort(key=lambda span: span.start)
         doc.spans["problems"] = kept
         return doc
+
+
+def _trimmed(doc: Doc, span: Span) -> Span | None:
+    """The model's span without leading negation words: the model sometimes takes "no" into
+    the mention ("no extra-intestinal manifestations"), and ConText cannot negate a mention
+    from inside it."""
+    start = span.start
+    while start < span.end and doc[start].lower_ in _LEADING_NEGATIONS:
+        start += 1
+    return Span(doc, start, span.end, label="PROBLEM") if start < span.end else None
 
 
 def _demographic_tokens(doc: Doc) -> set[int]:

@@ -101,3 +101,18 @@ def test_procedures_and_medications(extract: Callable[[str], Extraction]) -> Non
     assert {"echocardiogram", "ct scan", "colonoscopy"} <= procs
     for mention in result.medications + result.procedures:
         assert mention.icd10cm == ()
+
+
+def test_model_span_loses_leading_negation() -> None:
+    """A model span that took the negation in ("no extra-intestinal manifestations") is trimmed,
+    so ConText can negate it; a span that is only negation words is dropped."""
+    import spacy
+
+    from chartdrop.nlp.problems import _trimmed
+
+    doc = spacy.blank("en")("There had been no extra-intestinal manifestations .")
+    trimmed = _trimmed(doc, doc[3:8])
+    assert trimmed is not None
+    assert trimmed.text == "extra-intestinal manifestations"
+    assert _trimmed(doc, doc[3:4]) is None
+    assert _trimmed(doc, doc[4:8]).text == "extra-intestinal manifestations"
