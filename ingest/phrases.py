@@ -18,7 +18,6 @@ from chartdrop.nlp import resources
 from .types import Correction, Word
 
 FUNCTION_WORDS = frozenset({"of", "on", "and", "in", "is", "a", "an", "the", "to", "or", "for"})
-CONFIDENT = 0.75  # as in vocabulary.py: a word at or above this is never touched
 _EDGE = re.compile(r"^([^A-Za-z0-9]*)(.*?)([^A-Za-z0-9]*)$")
 
 
@@ -43,8 +42,9 @@ def clinical_phrases() -> dict[tuple[str, ...], tuple[str, ...]]:
     return out
 
 
-def phrase_corrections(words: Sequence[Word]) -> list[Correction]:
-    """One Correction per phrase found with a single unsure, wrong function word."""
+def phrase_corrections(words: Sequence[Word], confident: float) -> list[Correction]:
+    """One Correction per phrase found with a single wrong function word heard with less
+    than `confident` probability (the corrector's own bound, passed in)."""
     phrases = clinical_phrases()
     lengths = sorted({len(k) for k in phrases})
     plain = [_EDGE.match(w.text).group(2).lower() for w in words]  # type: ignore[union-attr]
@@ -60,7 +60,7 @@ def phrase_corrections(words: Sequence[Word]) -> list[Correction]:
             if len(wrong) != 1:
                 continue
             at = i + wrong[0]
-            if words[at].confidence >= CONFIDENT:
+            if words[at].confidence >= confident:
                 continue
             found.append(_correction(words[at], at, phrase[wrong[0]]))
     return found

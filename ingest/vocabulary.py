@@ -185,7 +185,7 @@ def correct_words(
             found = _candidate(words, i, n, lexicon, threshold, min_score)
             if found is not None:
                 candidates.append(found)
-    candidates.extend(phrase_corrections(words))
+    candidates.extend(phrase_corrections(words, CONFIDENT))
     # Best first; a window overlapping a better one is dropped.
     candidates.sort(key=lambda c: (-c.score, c.first_word))
     taken: set[int] = set()
