@@ -243,6 +243,21 @@ def throughput(engine: str, csv_path: Path, count: int) -> dict[str, float]:
     notes = load_notes(csv_path, count)
     base = peak_rss_mb()
     t0 = time.perf_counter()
+    if engine == "chartdrop_batch":
+        from chartdrop.nlp import extract_many, warm_up
+
+        warm_up()
+        print("== Throughput: chartdrop.nlp.extract_many (nlp.pipe, batch 32; own process)")
+
+        cpu0, t1 = time.process_time(), time.perf_counter()
+        for _ in extract_many(notes, batch_size=32):
+            pass
+        wall, cpu = time.perf_counter() - t1, time.process_time() - cpu0
+        print(
+            f"  {len(notes) / wall:.1f} notes/s (wall); {len(notes) / max(cpu, 1e-9):.1f} notes"
+            f" per CPU-second; peak RSS {peak_rss_mb():.0f} MB"
+        )
+        return {"notes_s": len(notes) / wall, "notes_cpu_s": len(notes) / max(cpu, 1e-9)}
     if engine == "chartdrop":
         from chartdrop.nlp import extract, warm_up
 
@@ -279,17 +294,6 @@ def throughput(engine: str, csv_path: Path, count: int) -> dict[str, float]:
         f"  {len(notes) / wall:.1f} notes/s, {words / wall:.0f} words/s (wall); "
         f"{len(notes) / max(cpu, 1e-9):.1f} notes per CPU-second; peak RSS {rss:.0f} MB"
     )
-    if engine == "chartdrop":
-        from chartdrop.nlp import extract_many
-
-        cpu0, t1 = time.process_time(), time.perf_counter()
-        for _ in extract_many(notes, batch_size=32):
-            pass
-        wall_b, cpu_b = time.perf_counter() - t1, time.process_time() - cpu0
-        print(
-            f"  extract_many (nlp.pipe, batch 32): {len(notes) / wall_b:.1f} notes/s (wall); "
-            f"{len(notes) / max(cpu_b, 1e-9):.1f} notes per CPU-second"
-        )
     return {"notes_s": len(notes) / wall, "notes_cpu_s": len(notes) / max(cpu, 1e-9), "rss": rss}
 
 
@@ -341,6 +345,9 @@ def summary(acc: dict[str, Any], ours: dict[str, Any] | None, peer: dict[str, An
         rows.append(("coding top-1", ">= 0.90", "skipped"))
     if ours:
         rows.append(("chartdrop notes/s (1 process = 1 core)", ">= 100", f"{ours['notes_s']:.1f}"))
+        if "batch_notes_s" in ours:
+            value = f"{ours['batch_notes_s']:.1f}"
+            rows.append(("chartdrop extract_many notes/s (1 process)", "info", value))
         rows.append(("chartdrop peak RSS MB", "-", f"{ours['rss']:.0f}"))
     if peer:
         value = f"{peer['notes_s']:.1f} | {peer['rss']:.0f}"
@@ -381,6 +388,10 @@ def main() -> int:
         print("== Throughput: SKIPPED (no mtsamples/mtsamples.csv)")
     if not args.quick and not args.skip_throughput and has_notes:
         ours = run_child("chartdrop")
+        # Its own process, so that its coding caches start as cold as extract()'s did.
+        batch = run_child("chartdrop_batch")
+        if ours and batch:
+            ours["batch_notes_s"] = batch["notes_s"]
     if not args.quick and not args.skip_peer and has_notes:
         peer = run_child("medspacy")
     summary(acc, ours, peer)

@@ -12,7 +12,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from . import resources
-from .context_fast import RuleMatcher, prune_overlapping, scope_of, sentence_bounds
+from .context_fast import RuleMatcher, prune_overlapping, resolve_graph, scope_of, sentence_bounds
 from .sections import Section, section_at
 
 # When several modifiers apply, the first in this order decides: "no family history of X" is
@@ -82,8 +82,7 @@ class FastContext:
                 lo, hi = scope_of(rule, start, end, sent_starts[start], sent_ends[start])
                 modifier = ConTextModifier(rule, start, end, doc, scope_start=lo, scope_end=hi)
                 graph.modifiers.append(modifier)
-        graph.update_scopes()
-        graph.apply_modifiers()
+        resolve_graph(graph)  # = graph.update_scopes(); graph.apply_modifiers()
         for target, modifier in graph.edges:
             target._.modifiers += (modifier,)
         if context.context_attributes_mapping:

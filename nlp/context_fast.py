@@ -90,6 +90,14 @@ class _TokenPattern:
         if first_open:  # every spec optional: spaCy still needs one token; test everywhere
             self.anywhere = True
         self.first = frozenset(first)
+        # The lower-case forms the token after a match's first can take, where the pattern
+        # fixes them (a first spec matching exactly one token, then a required limited spec):
+        # most patterns that start at a common word ("is", "not") fail there, without `ends`.
+        self.second: frozenset[str] | None = None
+        if len(pattern) >= 2 and pattern[0].get("OP") is None and not self.anywhere:
+            _, lowers = _spec_predicate(pattern[1])
+            if lowers is not None and pattern[1].get("OP") in (None, "+"):
+                self.second = lowers
 
     def ends(self, i: int, toks: Sequence[tuple[str, str, bool, bool]]) -> set[int]:
         n = len(toks)
@@ -169,8 +177,11 @@ class RuleMatcher:
         for i, tok in enumerate(toks):
             low = tok[0]
             candidates = by_first.get(low, ())
+            after = toks[i + 1][0] if i + 1 < n else None
             for group in (candidates, anywhere):
                 for rule, pattern in group:
+                    if pattern.second is not None and after not in pattern.second:
+                        continue
                     for end in pattern.ends(i, toks):
                         token_hits.append((i, end, order[id(rule)], rule))
             for words in phrase_first.get(low, ()):
@@ -254,3 +265,50 @@ def scope_of(rule: Any, start: int, end: int, sent_start: int, sent_end: int) ->
         if max_scope is not None and hi - end > max_scope:
             hi = end + max_scope
     return lo, hi
+
+
+def resolve_graph(graph: Any) -> None:
+    """`graph.update_scopes(); graph.apply_modifiers()` with the same results, in fewer calls.
+
+    medspaCy tests every modifier pair and every target/modifier pair through method calls;
+    most pairs are in different sentences. Here a pair goes to medspaCy's own `limit_scope` /
+    `modifies` only when their first test (scope overlap, `util.tuple_overlaps`) passes, which
+    is re-checked inline on the current scopes; pairs failing it return False in medspaCy
+    without side effects, so skipping them changes nothing.
+    """
+    modifiers = graph.modifiers
+    count = len(modifiers)
+    for i in range(count - 1):
+        first = modifiers[i]
+        for j in range(i + 1, count):
+            second = modifiers[j]
+            if _overlaps(
+                first._scope_start, first._scope_end, second._scope_start, second._scope_end
+            ):
+                first.limit_scope(second)
+            if _overlaps(
+                second._scope_start, second._scope_end, first._scope_start, first._scope_end
+            ):
+                second.limit_scope(first)
+    if graph.prune_on_modifier_overlap:  # medspaCy's own pass, unchanged (off by default)
+        for i in range(len(modifiers) - 1, -1, -1):
+            start, end = modifiers[i].modifier_span
+            if any(_overlaps(t.start, t.end, start, end) for t in graph.targets):
+                modifiers.pop(i)
+    for target in graph.targets:
+        t_start, t_end = target.start, target.end
+        for modifier in modifiers:
+            if _overlaps(modifier._scope_start, modifier._scope_end, t_start, t_end) and (
+                modifier.modifies(target)
+            ):
+                modifier.modify(target)
+    edges = []
+    for modifier in modifiers:
+        modifier.reduce_targets()
+        edges.extend((target, modifier) for target in modifier._targets)
+    graph.edges = edges
+
+
+def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:
+    """medspaCy's `tuple_overlaps((a0, a1), (b0, b1))` (note: not symmetric)."""
+    return a0 <= b0 < a1 or a0 < b1 <= a1

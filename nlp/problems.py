@@ -18,6 +18,7 @@ model took for an eponym) are dropped. Leading negation words the model took int
 ("no extra-intestinal manifestations") are trimmed off, so that ConText negates the rest.
 """
 
+from spacy.attrs import IS_PUNCT, IS_SPACE, NORM, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -36,6 +37,8 @@ MAX_SUGGESTIONS = 3
 # ICD-derived single words this short are mostly abbreviations with other meanings
 # ("pin", "ist"); the common clinical ones are in the curated lexicon.
 MIN_SINGLE_WORD_CHARS = 5
+
+_WORD_CACHE_SIZE = 200_000  # (NORM, ORTH) hashes -> (skippable, norm); bounded for long backfills
 
 # Words that negate what follows and are never the first word of a problem's name.
 _LEADING_NEGATIONS = frozenset({"no", "not", "without", "never", "neither", "nor", "denies"})
@@ -60,6 +63,7 @@ class ProblemMatcher:
             for key, codes in codebook.terms.items()
             if key not in stop and (" " in key or len(key) >= MIN_SINGLE_WORD_CHARS)
         }
+        self._word_of: dict[tuple[int, int], tuple[bool, str]] = {}
         # Every proper word prefix of a term ("heart" for "heart failure"), for _index_matches.
         self.prefixes: set[str] = set()
         for key in self.terms:
@@ -84,20 +88,24 @@ class ProblemMatcher:
         words so far begin no term, so each token costs one or two dict lookups."""
         terms, prefixes = self.terms, self.prefixes
         # Per token: its norm, or None where a term cannot start or continue (punct/space), or
-        # "" where it is skipped inside a term.
+        # "" where it is skipped inside a term. Read as arrays: a Token object per token costs
+        # more than the lookups themselves.
+        if not len(doc):
+            return []
+        word_of = self._word_of
+        strings = doc.vocab.strings
         words_at: list[str | None] = []
         starts_ok: list[bool] = []
-        for tok in doc:
-            norm = tok.norm_
-            if norm in SKIPPABLE or tok.text in SKIPPABLE:
-                words_at.append("")
-                starts_ok.append(False)
-            elif tok.is_punct or tok.is_space:
-                words_at.append(None)
-                starts_ok.append(False)
-            else:
-                words_at.append(norm)
-                starts_ok.append(True)
+        for norm, orth, punct, space in doc.to_array([NORM, ORTH, IS_PUNCT, IS_SPACE]).tolist():
+            found = word_of.get((norm, orth))
+            if found is None:
+                text = strings[norm]
+                found = (text in SKIPPABLE or strings[orth] in SKIPPABLE, text)
+                if len(word_of) < _WORD_CACHE_SIZE:
+                    word_of[(norm, orth)] = found
+            skipped, word = found
+            words_at.append("" if skipped else None if punct or space else word)
+            starts_ok.append(not (skipped or punct or space))
         spans = []
         n = len(words_at)
         for i in range(n):

@@ -318,11 +318,24 @@ class _Index:
         idx, val = self.vector(key)
         if not len(idx):
             return []
-        scores = self.by_feature[idx].T @ val  # (n_texts,)
-        scores = np.asarray(scores).ravel()
-        n = min(n, len(scores))
-        top = np.argpartition(-scores, n - 1)[:n]
-        return [(int(i), float(scores[i])) for i in top if scores[i] > 0]
+        # The query's rows straight from the CSR arrays, summed per text with bincount:
+        # slicing the sparse matrix and an argpartition over every text cost ~0.6 ms a query.
+        matrix = self.by_feature
+        starts = matrix.indptr[idx]
+        lengths = matrix.indptr[idx + 1] - starts
+        total = int(lengths.sum())
+        if not total:
+            return []
+        offsets = np.cumsum(lengths) - lengths
+        positions = np.arange(total) + np.repeat(starts - offsets, lengths)
+        weights = matrix.data[positions] * np.repeat(val, lengths)
+        dense = np.bincount(matrix.indices[positions], weights=weights, minlength=matrix.shape[1])
+        texts = np.flatnonzero(dense > 0)
+        scores = dense[texts]
+        if len(scores) > n:
+            top = np.argpartition(-scores, n - 1)[:n]
+            texts, scores = texts[top], scores[top]
+        return list(zip(texts.tolist(), scores.tolist(), strict=True))
 
 
 def _index_path(suffix: str) -> Path:

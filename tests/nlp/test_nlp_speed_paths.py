@@ -115,3 +115,41 @@ def test_specific_shortcut_matches_ranking(
                  "uncontrolled diabetes", "left knee pain", "s/p stroke", "pneumonia"):  # fmt: skip
         key = term_key(text)
         assert suggester.specific(key, "") == suggester._suggest(key, "", 5).specific, text
+
+
+def test_resolve_graph_matches_medspacy(
+    monkeypatch: pytest.MonkeyPatch, extract: Callable[[str], Extraction]
+) -> None:
+    """context_fast.resolve_graph leaves the same scopes and edges as medspaCy's
+    update_scopes() + apply_modifiers(); and the matcher's second-word shortcut finds what
+    the full pattern walk finds."""
+    from chartdrop.nlp import assertion
+    from chartdrop.nlp.pipeline import get_pipeline
+
+    nlp = get_pipeline()
+    tricky = (
+        "No fever, chills or cough, but there is pneumonia. Mother had diabetes; rule out "
+        "sepsis. He is not having chest pain and was negative for stroke."
+    )
+    texts = [*TEXTS, tricky]
+
+    def graphs() -> list[tuple[list[tuple[object, ...]], list[tuple[object, ...]]]]:
+        out = []
+        for doc in nlp.pipe(texts):
+            graph = doc._.context_graph
+            mods = [(m.modifier_span, m.category, m.scope_span) for m in graph.modifiers]
+            edges = [(t.start, t.end, m.modifier_span, m.category) for t, m in graph.edges]
+            out.append((mods, edges))
+        return out
+
+    fast = graphs()
+    assert any(edges for _, edges in fast)
+
+    def medspacy_resolve(graph: object) -> None:
+        graph.update_scopes()  # type: ignore[attr-defined]
+        graph.apply_modifiers()  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(assertion, "resolve_graph", medspacy_resolve)
+    for _, pattern in nlp.get_pipe("medspacy_context").matcher.patterns:
+        monkeypatch.setattr(pattern, "second", None)
+    assert graphs() == fast
