@@ -45,6 +45,9 @@ def main() -> int:
     parser.add_argument("--split", choices=("train", "heldout", "all"), default="train")
     parser.add_argument("--show", type=int, default=5, help="examples per category")
     parser.add_argument("--width", type=int, default=70, help="max window characters")
+    parser.add_argument(
+        "--sentence", action="store_true", help="show the whole sentence, mention in [[...]]"
+    )
     args = parser.parse_args()
 
     folder = dev_data_dir() / "maccrobat2020"
@@ -104,12 +107,22 @@ def main() -> int:
                     t0, t1 = trig.modifier_span
                     lo = min(doc[t0].idx, span.start_char)
                     hi = max(doc[t1 - 1].idx + len(doc[t1 - 1]), span.end_char)
-                    window = text[lo:hi]
+                    window = (
+                        text[lo : span.start_char]
+                        + f"[[{span.text}]]"
+                        + text[span.end_char : max(hi, span.end_char)]
+                    )
                     if len(window) > args.width:
                         window = window[: args.width // 2] + " ... " + window[-args.width // 2 :]
                 else:
                     key = "FALSE-NEG from section"
                     window = span.text
+            if args.sentence:
+                window = (
+                    text[sent.start_char : span.start_char]
+                    + f"[[{span.text}]]"
+                    + text[span.end_char : sent.end_char]
+                )
             categories[key] += 1
             if len(examples[key]) < args.show:
                 examples[key].append(" ".join(window.split()))

@@ -45,12 +45,25 @@ def add_context(nlp: Language) -> None:
     nlp.add_pipe("chartdrop_context", name="medspacy_context")
 
 
+# context_rules.json's CLAUSE_BOUNDARY rules match a finite verb that starts a new clause ("is",
+# "was", "were", "has been", ...). They modify nothing themselves (allowed_types names no target
+# label); they only end the scope of forward negations, which medspaCy's terminated_by allows
+# per rule: "no X was found, and Y was seen" negates X, not Y; "CT without contrast was ..." does
+# not negate what follows. Backward negations keep their reach ("X is negative", "X was excluded").
+# A longer trigger that contains the verb ("was not", "were not observed") wins the overlap.
+CLAUSE_BOUNDARY = "CLAUSE_BOUNDARY"
+
+
 def context_rules(context: Any) -> list[Any]:
     from medspacy.context import ConTextRule
 
     defaults = ConTextRule.from_json(context.DEFAULT_RULES_FILEPATH)
     rules = [rule for rule in defaults if rule.literal not in _DROPPED_DEFAULT_RULES]
-    return rules + ConTextRule.from_json(str(resources.path("context_rules.json")))
+    rules += ConTextRule.from_json(str(resources.path("context_rules.json")))
+    for rule in rules:
+        if rule.category == "NEGATED_EXISTENCE" and rule.direction.upper() == "FORWARD":
+            rule.terminated_by.add(CLAUSE_BOUNDARY)
+    return rules
 
 
 class FastContext:
@@ -80,8 +93,15 @@ class FastContext:
             sent_starts, sent_ends = sentence_bounds(doc)
             for rule, start, end in matches:
                 lo, hi = scope_of(rule, start, end, sent_starts[start], sent_ends[start])
+                if rule.direction.upper() == "TERMINATE" or rule.category == CLAUSE_BOUNDARY:
+                    # A terminator's scope only feeds limit_scope's overlap test, which checks
+                    # whether the other modifier's scope holds an end of this one; with the
+                    # whole sentence as scope, a rule with max_scope ("negative", "never", ...)
+                    # ignored terminators inside its reach ("X despite negative imaging").
+                    lo, hi = start, end
                 modifier = ConTextModifier(rule, start, end, doc, scope_start=lo, scope_end=hi)
                 graph.modifiers.append(modifier)
+        graph.modifiers = _without_idle_boundaries(graph.modifiers)
         resolve_graph(graph)  # = graph.update_scopes(); graph.apply_modifiers()
         for target, modifier in graph.edges:
             target._.modifiers += (modifier,)
@@ -89,6 +109,21 @@ class FastContext:
             context.set_context_attributes(graph.edges)
         doc._.context_graph = graph
         return doc
+
+
+def _without_idle_boundaries(modifiers: list[Any]) -> list[Any]:
+    """The modifiers less the clause boundaries that no scope they may end reaches. A boundary
+    changes only the scopes of rules terminated by it (its own scope, its span, never moves),
+    and scopes only shrink; every "is" and "was" of a note is one, and each modifier kept
+    costs a test against every other."""
+    reach = [
+        (m._scope_start, m._scope_end) for m in modifiers if CLAUSE_BOUNDARY in m.rule.terminated_by
+    ]
+    return [
+        m
+        for m in modifiers
+        if m.category != CLAUSE_BOUNDARY or any(lo <= m._end and m._start <= hi for lo, hi in reach)
+    ]
 
 
 @Language.factory("chartdrop_context")

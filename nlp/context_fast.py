@@ -90,6 +90,7 @@ class _TokenPattern:
         if first_open:  # every spec optional: spaCy still needs one token; test everywhere
             self.anywhere = True
         self.first = frozenset(first)
+        self.fixed = bool(self.specs) and all(op is None for _, op in self.specs)
         # The lower-case forms the token after a match's first can take, where the pattern
         # fixes them (a first spec matching exactly one token, then a required limited spec):
         # most patterns that start at a common word ("is", "not") fail there, without `ends`.
@@ -102,6 +103,14 @@ class _TokenPattern:
     def ends(self, i: int, toks: Sequence[tuple[str, str, bool, bool]]) -> set[int]:
         n = len(toks)
         specs = self.specs
+        if self.fixed:  # no optional or repeated token: one possible end
+            end = i + len(specs)
+            if end > n:
+                return set()
+            for k, (test, _) in enumerate(specs):
+                if not test(*toks[i + k]):
+                    return set()
+            return {end}
         found: set[int] = set()
         # (spec index, token index); every path through the optional/repeat ops is explored.
         stack = [(0, i)]

@@ -104,6 +104,39 @@ from tests.nlp.nlp_samples import find
          "present"),
         ("Blood cultures grew gram negative rods consistent with sepsis.", "sepsis", "present"),
         ("Her cough resolved, but she had no fever.", "fever", "negated"),
+        # A finite verb starts a new clause and ends a forward negation's scope
+        ("No mass was found, and a large cyst was seen.", "cyst", "present"),
+        ("No mass was found, and a large cyst was seen.", "mass", "negated"),
+        ("CT without contrast showed a large mass.", "mass", "present"),
+        ("No fever or cough has been reported and the rash persists.", "rash", "present"),
+        ("She has had no fever, chills, night sweats, weight loss, or abdominal pain.",
+         "abdominal pain", "negated"),  # a long list is still one clause
+        ("He has not shown any seizures since surgery.", "seizures", "negated"),
+        ("No edema was seen, and we started treatment for cellulitis.", "cellulitis", "present"),
+        ("Given the absence of fever and the patient's worsening anemia, a biopsy was done.",
+         "anemia", "present"),
+        ("Given the absence of fever and the patient's worsening anemia, a biopsy was done.",
+         "fever", "negated"),
+        # More negation phrasings
+        ("The findings were not consistent with malignancy.", "malignancy", "negated"),
+        ("After exclusion of pneumonia, she was discharged.", "pneumonia", "negated"),
+        ("Troponin was normal, thereby ruling out myocardial infarction.",
+         "myocardial infarction", "negated"),
+        ("She had vomiting with out abdominal pain.", "abdominal pain", "negated"),
+        ("The patient was HIV-negative.", "HIV", "negated"),
+        ("The organism was catalase-negative.", "organism", "present"),
+        ("Imaging showed complete resolution of the mass.", "mass", "negated"),
+        ("Imaging showed near complete resolution of the mass.", "mass", "present"),
+        ("Her seizures had almost resolved.", "seizures", "present"),
+        # A terminator also ends a short-reach backward trigger ("negative" reaches 4 tokens)
+        ("There was suspicion of metastases despite negative imaging.", "metastases",
+         "possible"),
+        # Not excluded is still possible; double negation and alternatives are not negations
+        ("We cannot rule out pneumonia.", "pneumonia", "possible"),
+        ("Sarcoidosis was not excluded.", "Sarcoidosis", "possible"),
+        ("Hemorrhage is not uncommon after this surgery.", "Hemorrhage", "present"),
+        ("She will receive radiation with or without chemotherapy for lymphoma.", "lymphoma",
+         "present"),
     ],
 )  # fmt: skip
 def test_assertions(
@@ -153,6 +186,8 @@ def test_fast_context_matches_medspacy_matcher(extract: Callable[[str], Extracti
         "Neither cough nor dyspnea was noted, however there is edema - negative for DVT.",
         "Seizures resolved; he is symptom-free. No risk factors for CAD, only edema, the rest"
         " was not possible. Free air, consistent with perforation.",
+        "No mass was found, and we saw a cyst that has been stable; CT without contrast showed"
+        " HIV-negative status, not consistent with, thereby ruling out, with or without.",
     ]
     for text in texts:
         doc = nlp.make_doc(text)
