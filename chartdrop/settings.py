@@ -179,7 +179,20 @@ def load_settings(environ: dict[str, str] | os._Environ[str] | None = None) -> S
         raw = environ.get(f"{ENV_PREFIX}{name.upper()}")
         if raw is not None and raw != "":
             values[name] = raw
-    return Settings(**_coerce_all(values))
+    settings = Settings(**_coerce_all(values))
+    _check_files(settings)
+    return settings
+
+
+def _check_files(settings: Settings) -> None:
+    """Word lists named in the settings must exist now: found missing at the first dictation,
+    the error would fail a document instead of stopping the service at start."""
+    named = [("site_terms_file", settings.site_terms_file)]
+    if settings.medical_wordlist.strip() not in ("", "auto"):
+        named += [("medical_wordlist", p) for p in settings.medical_wordlist.split(os.pathsep)]
+    for name, raw in named:
+        if raw.strip() and not Path(raw.strip()).expanduser().is_file():
+            raise SettingsError(f"setting {ENV_PREFIX}{name.upper()}: {raw.strip()} is not a file")
 
 
 def settings_table() -> list[tuple[str, str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import fields
 from pathlib import Path
 
@@ -114,6 +115,24 @@ def test_chartdrop_config_naming_a_missing_file_is_an_error(tmp_path: Path) -> N
 def test_chartdrop_config_naming_a_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="not a file"):
         load_settings(environ={"CHARTDROP_CONFIG": str(tmp_path)})
+
+
+def test_word_lists_that_do_not_exist_are_an_error_at_load(tmp_path: Path) -> None:
+    missing = str(tmp_path / "site_terms.txt")
+    with pytest.raises(SettingsError, match="CHARTDROP_SITE_TERMS_FILE"):
+        load_settings(environ={"CHARTDROP_SITE_TERMS_FILE": missing})
+    listed = tmp_path / "extra.dic"
+    listed.write_text("1\nnephrolithiasis\n", encoding="utf-8")
+    both = f"{listed}{os.pathsep}{tmp_path / 'gone.dic'}"
+    with pytest.raises(SettingsError, match=r"gone\.dic is not a file"):
+        load_settings(environ={"CHARTDROP_MEDICAL_WORDLIST": both})
+    (tmp_path / "site_terms.txt").write_text("Xarelto\n", encoding="utf-8")
+    ok = load_settings(
+        environ={"CHARTDROP_SITE_TERMS_FILE": missing, "CHARTDROP_MEDICAL_WORDLIST": str(listed)}
+    )
+    assert ok.site_terms_file == missing
+    for special in ("auto", ""):  # the system's list when installed; none
+        assert load_settings(environ={"CHARTDROP_MEDICAL_WORDLIST": special})
 
 
 def test_sqlalchemy_url_defaults_to_sqlite_file_in_data_dir(tmp_path: Path) -> None:
