@@ -39,6 +39,14 @@ NO_SPEECH_PROB = 0.6
 LOW_AVG_LOGPROB = -1.0
 REPEAT_RUN = 3  # identical consecutive segments from this many on are a decoding loop
 
+# Beam search threads on the CPU. The encoder (one big 30 s matrix product per window)
+# and word alignment gain from every thread, but tiny.en's beam search is many small
+# per-token steps where OpenMP synchronisation costs more than a second thread gives:
+# measured on 2 cores, beam 5, 452 s of dev dictations: decoding took 23 s with 2
+# threads vs 16 s with 1, while encoding took 6.7 s vs 11 s. So on the CPU a second
+# model replica (tiny.en int8: +63 MB RSS) encodes and aligns with all `whisper_threads`
+# and the beam search runs on `whisper_decode_threads` (default 1).
+
 
 class SpeechModelError(RuntimeError):
     """The configured Whisper model cannot be loaded: a setup problem, not the file's."""
@@ -319,18 +327,12 @@ class Transcriber:
         return self
 
     def _load(self, source: str) -> Any:
-        from faster_whisper import WhisperModel
-
         threads = cpu_threads(self.settings.whisper_threads)
+        wanted = self.settings.whisper_decode_threads
+        decode_threads = min(threads, cpu_threads(wanted)) if wanted > 0 else threads
 
         def load(device: str, compute_type: str) -> Any:
-            return WhisperModel(
-                source,
-                device=device,
-                compute_type=compute_type,
-                cpu_threads=threads,
-                local_files_only=True,
-            )
+            return _load_model(source, device, compute_type, threads, decode_threads)
 
         try:
             return load(self.device, self.compute_type)
@@ -367,6 +369,17 @@ class Transcriber:
                     # Each window decodes on its own: a misheard phrase cannot seed a
                     # loop that repeats through the rest of the dictation.
                     condition_on_previous_text=False,
+                    # No re-decoding of a window just for a low average log
+                    # probability: with best_of=5 sampling at up to five temperatures
+                    # it cost a window up to 5 more decodes; on the dev set it fired on
+                    # 1 window of 25, all 5 retries failed, and the temperature-0 beam
+                    # result was kept anyway. A
+                    # repetition loop (compression ratio > 2.4) still falls back.
+                    # Probable non-speech is dropped by _guarded instead, with the same
+                    # test (no_speech_prob > 0.6 and avg_logprob < -1.0) that
+                    # faster-whisper applies only while log_prob_threshold is set.
+                    log_prob_threshold=None,
+                    no_speech_threshold=None,
                 )
                 for seg in _guarded(raw, counts):
                     segments.append(_segment(seg, offset))
@@ -420,6 +433,54 @@ def _segment(seg: Any, offset: float) -> Segment:
         confidence=round(confidence, 4),
         words=words,
     )
+
+
+def _load_model(
+    source: str, device: str, compute_type: str, threads: int, decode_threads: int
+) -> Any:
+    """A WhisperModel; on the CPU with fewer decode than encode threads, one whose
+    encoder and word alignment run on a second, wider replica (see the note on threads
+    at the top of this module)."""
+    from faster_whisper import WhisperModel
+
+    split = device == "cpu" and decode_threads < threads
+    if split and not os.path.isdir(source):
+        from faster_whisper.utils import download_model
+
+        source = download_model(source, local_files_only=True)  # a hub id, cached
+    model = WhisperModel(
+        source,
+        device=device,
+        compute_type=compute_type,
+        cpu_threads=decode_threads if split else threads,
+        local_files_only=True,
+    )
+    if split:
+        import ctranslate2
+
+        wide = ctranslate2.models.Whisper(
+            source, device=device, compute_type=compute_type, intra_threads=threads
+        )
+        model.model = _SplitThreads(wide=wide, narrow=model.model)
+    return model
+
+
+class _SplitThreads:
+    """A ctranslate2 Whisper model whose encode() and align() go to `wide` and all
+    else (generate(), the beam search) to `narrow`; both replicas hold the same model."""
+
+    def __init__(self, wide: Any, narrow: Any) -> None:
+        self._wide = wide
+        self._narrow = narrow
+
+    def encode(self, *args: Any, **kwargs: Any) -> Any:
+        return self._wide.encode(*args, **kwargs)
+
+    def align(self, *args: Any, **kwargs: Any) -> Any:
+        return self._wide.align(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._narrow, name)
 
 
 def _load_problem(model_name: str, exc: Exception) -> str:

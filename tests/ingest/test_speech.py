@@ -213,3 +213,18 @@ def test_dss_dictation_is_refused_clearly(tmp_path: Path) -> None:
     path.write_bytes(b"\x02dss" + os.urandom(4000))
     with pytest.raises(UnsupportedDocument, match="DSS"):
         read_document(path, Settings())
+
+
+def test_beam_search_threads_split_from_encoder_threads(transcriber: Transcriber) -> None:
+    """On the CPU the default settings decode on 1 thread and encode on all: the model's
+    encode/align go to a second, wider replica; 0 decode threads keeps one model."""
+    from chartdrop.ingest.speech import _load_model, _SplitThreads, resolve_model
+
+    split = transcriber.model.model
+    assert isinstance(split, _SplitThreads)
+    assert split._wide is not split._narrow
+    assert split.is_multilingual is split._narrow.is_multilingual  # all else: the narrow one
+    source, _ = resolve_model("bundled:tiny.en")
+    single = _load_model(source, "cpu", "int8", threads=2, decode_threads=2)
+    assert not isinstance(single.model, _SplitThreads)
+    assert Transcriber(Settings(whisper_decode_threads=0)).settings.whisper_decode_threads == 0
