@@ -236,6 +236,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--model", default="bundled:tiny.en")
     parser.add_argument("--beam", type=int, default=5, help="beam width for both systems")
+    parser.add_argument("--skip-bare", action="store_true", help="chartdrop only (iterating)")
     parser.add_argument("--child", choices=("bare", "chartdrop"))
     parser.add_argument("files", nargs="*")
     args = parser.parse_args()
@@ -250,7 +251,7 @@ def main() -> None:
         f"model {args.model}, beam {args.beam}, {args.threads} threads"
     )
     runs = {}
-    for mode in ("bare", "chartdrop"):
+    for mode in ("chartdrop",) if args.skip_bare else ("bare", "chartdrop"):
         cmd = [
             sys.executable,
             __file__,

@@ -9,11 +9,13 @@ and each chunk is transcribed in turn while its segments are consumed lazily.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
 import threading
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,8 @@ _DECODE_PROBLEM = "the audio could not be decoded (damaged, or not really audio)
 NO_SPEECH_PROB = 0.6
 LOW_AVG_LOGPROB = -1.0
 REPEAT_RUN = 3  # identical consecutive segments from this many on are a decoding loop
+MIN_SPLIT_SECONDS = 30.0  # a chunk longer than one Whisper window is decoded in parts
+SPLIT_SEARCH_SECONDS = 6  # a part boundary is the quietest 100 ms this close to an even share
 
 # Beam search threads on the CPU. The encoder (one big 30 s matrix product per window)
 # and word alignment gain from every thread, but tiny.en's beam search is many small
@@ -310,6 +314,7 @@ class Transcriber:
         self._source = source
         self._lock = threading.Lock()
         self._model: Any = None
+        self.decoders = 1  # beam searches run side by side on a long chunk (set at load)
 
     @property
     def model(self) -> Any:
@@ -332,7 +337,10 @@ class Transcriber:
         decode_threads = min(threads, cpu_threads(wanted)) if wanted > 0 else threads
 
         def load(device: str, compute_type: str) -> Any:
-            return _load_model(source, device, compute_type, threads, decode_threads)
+            model, self.decoders = _load_model(
+                source, device, compute_type, threads, decode_threads
+            )
+            return model
 
         try:
             return load(self.device, self.compute_type)
@@ -360,29 +368,17 @@ class Transcriber:
         model = self.model
         with self._lock:
             for offset, samples in pcm_chunks(Path(path), settings.max_audio_minutes * 60, stats):
-                raw, _info = model.transcribe(
-                    samples,
-                    language=language,
-                    beam_size=settings.whisper_beam_size,
-                    word_timestamps=True,
-                    vad_filter=True,
-                    # Each window decodes on its own: a misheard phrase cannot seed a
-                    # loop that repeats through the rest of the dictation.
-                    condition_on_previous_text=False,
-                    # No re-decoding of a window just for a low average log
-                    # probability: with best_of=5 sampling at up to five temperatures
-                    # it cost a window up to 5 more decodes; on the dev set it fired on
-                    # 1 window of 25, all 5 retries failed, and the temperature-0 beam
-                    # result was kept anyway. A
-                    # repetition loop (compression ratio > 2.4) still falls back.
-                    # Probable non-speech is dropped by _guarded instead, with the same
-                    # test (no_speech_prob > 0.6 and avg_logprob < -1.0) that
-                    # faster-whisper applies only while log_prob_threshold is set.
-                    log_prob_threshold=None,
-                    no_speech_threshold=None,
-                )
-                for seg in _guarded(raw, counts):
-                    segments.append(_segment(seg, offset))
+                parts = _parts(samples, self.decoders)
+                if len(parts) == 1:
+                    decoded = [_decode(model, samples, language, settings)]
+                else:  # one part per beam-search worker, in parallel (see _parts)
+                    with ThreadPoolExecutor(len(parts), thread_name_prefix="whisper") as pool:
+                        jobs = [pool.submit(_decode, model, part, language, settings)
+                                for _, part in parts]  # fmt: skip
+                        decoded = [job.result() for job in jobs]
+                for (start, _), raw in zip(parts, decoded, strict=True):
+                    for seg in _guarded(raw, counts):
+                        segments.append(_segment(seg, offset + start))
         warnings = list(stats.warnings)
         if counts.non_speech:
             warnings.append(f"{counts.non_speech} probable non-speech segment(s) dropped")
@@ -408,6 +404,49 @@ class Transcriber:
             corrections=done.corrections,
             low_confidence_words=done.low_confidence_words,
         )
+
+
+def _decode(model: Any, samples: np.ndarray, language: str | None, settings: Settings) -> list:
+    """All of faster-whisper's segments for these samples (its generator, run out)."""
+    raw, _info = model.transcribe(
+        samples,
+        language=language,
+        beam_size=settings.whisper_beam_size,
+        word_timestamps=True,
+        vad_filter=True,
+        # Each window decodes on its own: a misheard phrase cannot seed a
+        # loop that repeats through the rest of the dictation.
+        condition_on_previous_text=False,
+        # No re-decoding of a window just for a low average log probability: with
+        # best_of=5 sampling at up to five temperatures it cost a window up to 5 more
+        # decodes; on the dev set it fired on 1 window of 25, all 5 retries failed, and
+        # the temperature-0 beam result was kept anyway. A repetition loop (compression
+        # ratio > 2.4) still falls back. Probable non-speech is dropped by _guarded
+        # instead, with the same test (no_speech_prob > 0.6 and avg_logprob < -1.0)
+        # that faster-whisper applies only while log_prob_threshold is set.
+        log_prob_threshold=None,
+        no_speech_threshold=None,
+    )
+    return list(raw)
+
+
+def _parts(samples: np.ndarray, decoders: int) -> list[tuple[float, np.ndarray]]:
+    """(offset seconds, samples) parts of a chunk, one per beam-search worker, cut at the
+    quietest 100 ms near each even share. Whisper decodes 30 s windows one after another
+    and a 1-thread beam search leaves the other cores idle, so a recording longer than
+    one window is split and its parts decoded side by side. Shorter ones stay whole:
+    each part costs a full 30 s window of encoding."""
+    if decoders < 2 or len(samples) <= MIN_SPLIT_SECONDS * SAMPLE_RATE:
+        return [(0.0, samples)]
+    search = SPLIT_SEARCH_SECONDS * SAMPLE_RATE
+    cuts = [0]
+    for k in range(1, decoders):
+        target = len(samples) * k // decoders
+        cut = _quiet_cut(samples, target + search // 2, search)
+        if cut > cuts[-1]:
+            cuts.append(cut)
+    cuts.append(len(samples))
+    return [(a / SAMPLE_RATE, samples[a:b]) for a, b in itertools.pairwise(cuts) if b > a]
 
 
 def _segment(seg: Any, offset: float) -> Segment:
@@ -437,10 +476,11 @@ def _segment(seg: Any, offset: float) -> Segment:
 
 def _load_model(
     source: str, device: str, compute_type: str, threads: int, decode_threads: int
-) -> Any:
-    """A WhisperModel; on the CPU with fewer decode than encode threads, one whose
-    encoder and word alignment run on a second, wider replica (see the note on threads
-    at the top of this module)."""
+) -> tuple[Any, int]:
+    """A WhisperModel and how many beam searches it runs side by side. On the CPU with
+    fewer decode than encode threads, its encoder and word alignment run on a second,
+    wider replica (see the note on threads at the top of this module), and it decodes
+    `threads // decode_threads` parts of a long recording at once."""
     from faster_whisper import WhisperModel
 
     split = device == "cpu" and decode_threads < threads
@@ -448,11 +488,13 @@ def _load_model(
         from faster_whisper.utils import download_model
 
         source = download_model(source, local_files_only=True)  # a hub id, cached
+    decoders = threads // decode_threads if split else 1
     model = WhisperModel(
         source,
         device=device,
         compute_type=compute_type,
         cpu_threads=decode_threads if split else threads,
+        num_workers=decoders,  # CTranslate2 replicas, for concurrent generate() calls
         local_files_only=True,
     )
     if split:
@@ -462,7 +504,7 @@ def _load_model(
             source, device=device, compute_type=compute_type, intra_threads=threads
         )
         model.model = _SplitThreads(wide=wide, narrow=model.model)
-    return model
+    return model, decoders
 
 
 class _SplitThreads:

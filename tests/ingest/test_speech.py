@@ -4,9 +4,11 @@ import os
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from chartdrop.ingest.speech import (
+    MIN_SPLIT_SECONDS,
     SpeechModelError,
     Transcriber,
     _GuardCounts,
@@ -224,7 +226,47 @@ def test_beam_search_threads_split_from_encoder_threads(transcriber: Transcriber
     assert isinstance(split, _SplitThreads)
     assert split._wide is not split._narrow
     assert split.is_multilingual is split._narrow.is_multilingual  # all else: the narrow one
+    assert transcriber.decoders == 2
     source, _ = resolve_model("bundled:tiny.en")
-    single = _load_model(source, "cpu", "int8", threads=2, decode_threads=2)
-    assert not isinstance(single.model, _SplitThreads)
+    single, decoders = _load_model(source, "cpu", "int8", threads=2, decode_threads=2)
+    assert not isinstance(single.model, _SplitThreads) and decoders == 1
     assert Transcriber(Settings(whisper_decode_threads=0)).settings.whisper_decode_threads == 0
+
+
+def test_long_chunks_split_at_a_quiet_point_for_parallel_decoders() -> None:
+    from chartdrop.ingest import speech
+
+    rate = speech.SAMPLE_RATE
+    rng = np.random.default_rng(0)
+    loud = rng.normal(0, 0.3, 80 * rate).astype(np.float32)
+    loud[int(41.5 * rate) : int(41.8 * rate)] = 0.0  # a pause near the middle
+    parts = speech._parts(loud, 2)
+    assert len(parts) == 2 and parts[0][0] == 0.0
+    assert 41.5 <= parts[1][0] <= 41.8
+    assert sum(len(p) for _, p in parts) == len(loud)
+    three = speech._parts(loud, 3)
+    assert len(three) == 3 and all(len(p) > 20 * rate for _, p in three)
+    assert len(speech._parts(loud[: 25 * rate], 2)) == 1  # one window: kept whole
+    assert len(speech._parts(loud, 1)) == 1
+
+
+def test_long_dictation_decoded_in_parallel_parts_keeps_order_and_times(
+    transcriber: Transcriber, tmp_path: Path
+) -> None:
+    first = (
+        "The patient is a sixty year old man with hypertension and diabetes. He takes "
+        "metformin twice daily. His blood pressure today is one forty over ninety. "
+        "He walks two miles every morning without trouble."
+    )
+    second = (
+        "On examination the lungs are clear. The heart has a regular rhythm. The abdomen "
+        "is soft. She denies chest pain, fever or cough. Follow up in three months."
+    )
+    path = make_dictation(f"{first} {second}", tmp_path / "long.wav", speed=110)
+    result = transcriber.transcribe(path)
+    assert result.duration_s > MIN_SPLIT_SECONDS
+    words = [w for seg in result.segments for w in seg.words]
+    assert [w.start for w in words] == sorted(w.start for w in words)
+    text = result.text.lower()
+    assert text.index("hypertension") < text.rindex("chest pain")
+    assert words[-1].end <= result.duration_s + 0.5
