@@ -130,7 +130,9 @@ def _commands(items: list[Item]) -> list[Item]:
             continue
         n, symbol = matched
         first, last = items[i].first, items[i + n - 1].last
-        kind = {"(": "open", ")": "close", "-": "join", "SCRATCH": "scratch"}.get(symbol, "punct")
+        kind = {"(": "open", ")": "close", "-": "join", "/": "join", "SCRATCH": "scratch"}.get(
+            symbol, "punct"
+        )
         if symbol.startswith("\n"):
             kind = "break"
         out.append(Item(symbol, first, last, kind))
@@ -228,7 +230,8 @@ def _joins(items: list[Item]) -> list[Item]:
             nxt = items[i + 1] if i + 1 < len(items) else None
             if out and out[-1].kind == "word" and nxt is not None and nxt.kind == "word":
                 first, last = out[-1].span(nxt)
-                out[-1] = Item(f"{out[-1].text}{item.text}{nxt.text}", first, last)
+                joined = f"{out[-1].text}{item.text}{nxt.text}"
+                out[-1] = Item(_slashed_digits(joined), first, last)
                 i += 2
                 continue
             i += 1
@@ -236,6 +239,18 @@ def _joins(items: list[Item]) -> list[Item]:
         out.append(item)
         i += 1
     return out
+
+
+def _slashed_digits(text: str) -> str:
+    """A slashed number such as a dictated date: Whisper writes a spoken digit pair ("oh
+    one") as "0-1"; between slashes it is "01" ("0-1/18/0-8" -> "01/18/08")."""
+    parts = text.split("/")
+    if len(parts) < 2 or not all(_DIGIT_GROUP.fullmatch(p) for p in parts):
+        return text
+    return "/".join(p.replace("-", "") for p in parts)
+
+
+_DIGIT_GROUP = re.compile(r"\d+|0-\d")  # "1-2" is a range, kept as said
 
 
 # ------------------------------------------------------------------ rendering

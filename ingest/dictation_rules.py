@@ -31,6 +31,8 @@ COMMANDS: dict[tuple[str, ...], str] = {
         *((f"close {p}", ")") for p in ("parenthesis", "parentheses", "paren", "bracket")),
         ("dash", "-"),
         ("hyphen", "-"),
+        ("slash", "/"),  # "s slash p" -> s/p, "one slash eighteen" -> 1/18
+        ("forward slash", "/"),
         ("scratch that", "SCRATCH"),
         ("strike that", "SCRATCH"),
         ("delete that", "SCRATCH"),
