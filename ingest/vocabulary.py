@@ -23,6 +23,7 @@ from rapidfuzz.distance import Levenshtein
 
 from chartdrop.nlp import resources
 
+from .context_words import context_corrections
 from .numbers_spoken import DIGIT_WORDS
 from .phrases import phrase_corrections
 from .types import Correction, Word
@@ -186,6 +187,7 @@ def correct_words(
             if found is not None:
                 candidates.append(found)
     candidates.extend(phrase_corrections(words, CONFIDENT))
+    candidates.extend(context_corrections(words))
     # Best first; a window overlapping a better one is dropped.
     candidates.sort(key=lambda c: (-c.score, c.first_word))
     taken: set[int] = set()

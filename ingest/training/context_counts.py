@@ -1,0 +1,81 @@
+"""Build ingest/resources/function_word_bigrams.tsv.gz from MTSamples dictations.
+
+    .venv/bin/python -m chartdrop.ingest.training.context_counts [--exclude-dev 40]
+
+Counts, over the unique MTSamples transcriptions (`$CHARTDROP_DEV_DATA`, default
+../shared/data; CC0), the words and the word pairs that hold one of context_words.py's
+confusable function words ("history of", "of hypertension"), keeping counts >= 2. The
+notes that bench/asr.py makes its dictation dev set from (its first `--exclude-dev` picks)
+are left out, so that its WER is not measured on text the counts have seen. Only function
+words and their neighbours are kept: the file says how dictated English strings words
+together, not what any note said.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import gzip
+import importlib.util
+import itertools
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+from ..context_words import CONFUSABLE, RESOURCE, tokens
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _bench_asr():  # bench/asr.py, for the notes its dev set is made from
+    spec = importlib.util.spec_from_file_location("bench_asr", REPO / "bench" / "asr.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--exclude-dev", type=int, default=40, help="bench/asr.py picks to skip")
+    parser.add_argument("--min-count", type=int, default=2)
+    args = parser.parse_args()
+    asr = _bench_asr()
+    dev = [_squash(n["text"])[:120] for n in asr.pick_notes(args.exclude_dev)]
+    csv.field_size_limit(sys.maxsize)
+    unigrams: Counter[str] = Counter()
+    bigrams: Counter[tuple[str, str]] = Counter()
+    seen: set[str] = set()
+    used = skipped = 0
+    with (asr.dev_data() / "mtsamples" / "mtsamples.csv").open(newline="", encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            text = (row.get("transcription") or "").strip()
+            if not text or text in seen:
+                continue
+            seen.add(text)
+            head = _squash(asr.clean_note(text))[:400]
+            if any(d in head for d in dev):
+                skipped += 1
+                continue
+            used += 1
+            words = tokens(text)
+            unigrams.update(words)
+            bigrams.update(pair for pair in itertools.pairwise(words) if set(pair) & CONFUSABLE)
+    RESOURCE.parent.mkdir(parents=True, exist_ok=True)
+    with gzip.open(RESOURCE, "wt", encoding="utf-8") as out:
+        out.write(f"# MTSamples (CC0): {used} unique notes, {skipped} dev-set notes left out\n")
+        for word, count in sorted(unigrams.items()):
+            if count >= args.min_count:
+                out.write(f"{word}\t\t{count}\n")
+        for (first, second), count in sorted(bigrams.items()):
+            if count >= args.min_count:
+                out.write(f"{first}\t{second}\t{count}\n")
+    print(f"{RESOURCE}: {used} notes ({skipped} left out), {RESOURCE.stat().st_size} bytes")
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""Confusable function words corrected from clinical word-pair counts (context_words.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from chartdrop.ingest import context_words
+from chartdrop.ingest.context_words import KEEP_ABOVE, context_corrections, load_counts
+from chartdrop.ingest.vocabulary import correct_words, load_lexicon
+from tests.ingest.test_vocabulary import words
+
+
+def fixes(spec: str) -> list[tuple[str, str, str]]:
+    return [(c.original, c.replacement, c.source) for c in context_corrections(words(spec))]
+
+
+def test_shipped_counts_load() -> None:
+    unigrams, bigrams, total = load_counts()
+    assert total > 100_000 and unigrams["hypertension"] > 10
+    assert bigrams[("history", "of")] > 100 * bigrams.get(("history", "on"), 1)
+
+
+def test_swapped_function_word_is_put_back_and_marked() -> None:
+    assert fixes("History/0.9 on/0.6 hypertension./0.9") == [("on", "of", "context")]
+    assert fixes("There/0.9 in/0.7 a/0.9 normal/0.9 rhythm./0.9") == [("in", "is", "context")]
+    fixed, corrections = correct_words(
+        words("She/0.9 has/0.9 a/0.9 history/0.9 on/0.6 diabetes./0.9"), load_lexicon("")
+    )
+    assert [w.text for w in fixed][3:5] == ["history", "of"]
+    assert [c.source for c in corrections] == ["context"]
+
+
+def test_words_that_fit_or_were_heard_surely_stay() -> None:
+    assert fixes("On/0.6 examination,/0.9 the/0.7 lungs/0.9 are/0.9 clear./0.9") == []
+    assert fixes("kidney/0.9 of/0.9 normal/0.9 size/0.9 and/0.8 echotexture./0.9") == []
+    sure = f"History/0.9 on/{KEEP_ABOVE} hypertension./0.9"
+    assert fixes(sure) == []
+    # Punctuation is a boundary: no neighbour across it.
+    assert fixes("pain/0.9 in/0.5 ,/0.9 and/0.9") == []
+
+
+def test_no_counts_file_means_no_changes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(context_words, "RESOURCE", tmp_path / "missing.tsv.gz")
+    load_counts.cache_clear()
+    try:
+        assert fixes("History/0.9 on/0.6 hypertension./0.9") == []
+    finally:
+        load_counts.cache_clear()
