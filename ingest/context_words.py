@@ -1,7 +1,8 @@
 """Confusable function words put right by how dictated English strings words together.
 
 tiny.en swaps short function words it hears alike ("history on hypertension", "there in a
-normal ..."), often with high confidence, and the swap still reads as English. A word from
+normal ..."), and homophones ("was scene"), often with high confidence, and the swap still
+reads as English. A word from
 a confusable pair (CONFUSABLE_PAIRS) is replaced by its partner when counts of dictated
 clinical text make the partner, between the same two neighbours, at least e**MARGIN times
 more likely. The counts (resources/function_word_bigrams.tsv.gz) are built from MTSamples
@@ -21,7 +22,14 @@ from pathlib import Path
 from .types import Correction, Word
 
 RESOURCE = Path(__file__).resolve().parent / "resources" / "function_word_bigrams.tsv.gz"
-CONFUSABLE_PAIRS = (("of", "on"), ("is", "in"), ("in", "and"), ("as", "and"), ("a", "the"))
+CONFUSABLE_PAIRS = (
+    ("of", "on"),
+    ("is", "in"),
+    ("in", "and"),
+    ("as", "and"),
+    ("a", "the"),
+    ("seen", "scene"),  # a homophone: only context tells them apart
+)
 CONFUSABLE = frozenset(w for pair in CONFUSABLE_PAIRS for w in pair)
 MARGIN = 3.0  # nats: the partner must be ~20x more likely in this context
 KEEP_ABOVE = 0.95  # a function word heard this surely is not changed

@@ -25,6 +25,8 @@ def test_shipped_counts_load() -> None:
 def test_swapped_function_word_is_put_back_and_marked() -> None:
     assert fixes("History/0.9 on/0.6 hypertension./0.9") == [("on", "of", "context")]
     assert fixes("There/0.9 in/0.7 a/0.9 normal/0.9 rhythm./0.9") == [("in", "is", "context")]
+    assert fixes("No/0.9 effusion/0.9 was/0.9 scene./0.9") == [("scene.", "seen", "context")]
+    assert fixes("He/0.9 was/0.9 found/0.9 at/0.9 the/0.9 scene./0.9") == []
     fixed, corrections = correct_words(
         words("She/0.9 has/0.9 a/0.9 history/0.9 on/0.6 diabetes./0.9"), load_lexicon("")
     )
