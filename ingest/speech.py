@@ -25,6 +25,7 @@ import numpy as np
 
 from chartdrop.settings import Settings
 
+from .context_words import load_counts
 from .transcript import finish
 from .types import DocumentKind, Segment, TextResult, UnreadableDocument, Word
 from .vocabulary import load_lexicon
@@ -329,6 +330,7 @@ class Transcriber:
         """Load the model and the correction lexicon now (warm-up at service start)."""
         _ = self.model
         load_lexicon(self.settings.site_terms_file, self.settings.medical_wordlist)
+        load_counts()
         return self
 
     def _load(self, source: str) -> Any:
