@@ -270,3 +270,24 @@ def test_long_dictation_decoded_in_parallel_parts_keeps_order_and_times(
     text = result.text.lower()
     assert text.index("hypertension") < text.rindex("chest pain")
     assert words[-1].end <= result.duration_s + 0.5
+
+
+def test_malloc_arenas_capped_unless_the_administrator_chose(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from chartdrop.ingest import speech
+
+    calls: list[tuple[int, int]] = []
+
+    class FakeLibc:
+        def mallopt(self, param: int, value: int) -> int:
+            calls.append((param, value))
+            return 1
+
+    monkeypatch.setattr(speech.ctypes, "CDLL", lambda name: FakeLibc())
+    monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
+    speech._cap_malloc_arenas()
+    assert calls == [(-8, speech.MALLOC_ARENAS)]
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
+    speech._cap_malloc_arenas()
+    assert len(calls) == 1
