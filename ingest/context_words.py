@@ -19,6 +19,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from .phrases import word_correction
 from .types import Correction, Word
 
 RESOURCE = Path(__file__).resolve().parent / "resources" / "function_word_bigrams.tsv.gz"
@@ -93,20 +94,8 @@ def context_corrections(words: Sequence[Word]) -> list[Correction]:
         gain, best = max((logp(p, before) + logp(after, p) - base, p) for p in partners[heard])
         if gain < MARGIN:
             continue
-        replacement = best.capitalize() if part.group(2)[:1].isupper() else best
-        found.append(
-            Correction(
-                original=word.text,
-                replacement=replacement,  # the caller puts trailing punctuation back
-                score=round(min(1.0, gain / (2 * MARGIN)), 3),
-                source="context",
-                first_word=i,
-                last_word=i,
-                confidence=word.confidence,
-                start=word.start,
-                end=word.end,
-            )
-        )
+        score = round(min(1.0, gain / (2 * MARGIN)), 3)
+        found.append(word_correction(word, i, best, "context", score))
     return found
 
 

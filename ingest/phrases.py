@@ -62,19 +62,23 @@ def phrase_corrections(words: Sequence[Word], confident: float) -> list[Correcti
             at = i + wrong[0]
             if words[at].confidence >= confident:
                 continue
-            found.append(_correction(words[at], at, phrase[wrong[0]]))
+            found.append(word_correction(words[at], at, phrase[wrong[0]], "phrase"))
     return found
 
 
-def _correction(word: Word, at: int, replacement: str) -> Correction:
-    core = _EDGE.match(word.text).group(2)  # type: ignore[union-attr]
+def word_correction(
+    word: Word, at: int, replacement: str, source: str, score: float = 1.0
+) -> Correction:
+    """A one-word Correction, capitalised like the heard word; the caller (correct_words)
+    puts the word's trailing punctuation back."""
+    core = _EDGE.match(word.text.strip()).group(2)  # type: ignore[union-attr]
     if core[:1].isupper():
         replacement = replacement.capitalize()
     return Correction(
         original=word.text,
-        replacement=replacement,  # the caller puts the word's trailing punctuation back
-        score=1.0,
-        source="phrase",
+        replacement=replacement,
+        score=score,
+        source=source,
         first_word=at,
         last_word=at,
         confidence=word.confidence,
