@@ -247,8 +247,10 @@ def _candidate(
         return None  # a term heard right stays as it is
     key = _key(letters)
     keys = lexicon.keys if nonword else lexicon.keys[: lexicon.curated]
+    # Many terms share a sound-alike score ("uberine": 30+ keys at 0.75); take them all
+    # (up to 64) so that spelling, in _score, can choose among them.
     near = process.extract(
-        key, keys, scorer=Levenshtein.normalized_similarity, score_cutoff=0.6, limit=8
+        key, keys, scorer=Levenshtein.normalized_similarity, score_cutoff=0.6, limit=64
     )
     if not near:
         return None

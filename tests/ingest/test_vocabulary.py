@@ -160,3 +160,12 @@ def test_clinical_phrase_gets_its_little_word_back() -> None:
     # Headers are phrases too: "Review on systems:" -> "Review of systems:".
     fixed, _ = correct_words(words("Review/0.9 on/0.4 systems:/0.9"), LEX)
     assert [w.text for w in fixed] == ["Review", "of", "systems:"]
+
+
+def test_spelling_chooses_among_equal_sound_alikes(tmp_path: Path) -> None:
+    # "uberine" sounds as like dozens of dictionary words as "uterine"; spelling decides.
+    fillers = [f"{v}rr{e}" for v in ("ba", "be", "bi", "bo") for e in ("ane", "one", "une")]
+    lexicon = load_lexicon("", medical_dic(tmp_path, *fillers, "uterine"))
+    fixed, corrections = correct_words(words("papillary/0.9 uberine/0.4 carcinoma/0.9"), lexicon)
+    assert [c.replacement for c in corrections] == ["uterine"]
+    assert fixed[1].text == "uterine"
