@@ -20,10 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from spacy.attrs import IS_PUNCT, IS_SPACE, LOWER, SPACY
 from spacy.tokens import Doc
 
-Predicate = Callable[[str, str, bool, bool], bool]  # (lower, whitespace_, is_punct, is_space)
+Predicate = Callable[[str, int, int, int], bool]  # (lower, SPACY, IS_PUNCT, IS_SPACE) as 0/1
 _SUPPORTED_OPS = {None, "?", "*", "+"}
+_ATTRS = [LOWER, SPACY, IS_PUNCT, IS_SPACE]
+_CACHE_SIZE = 200_000  # LOWER hashes -> strings, bounded for long backfills
 
 
 class UnsupportedPattern(ValueError):
@@ -91,6 +94,10 @@ class _TokenPattern:
             self.anywhere = True
         self.first = frozenset(first)
         self.fixed = bool(self.specs) and all(op is None for _, op in self.specs)
+        # One required word and nothing else to test: found wherever its word is ("is").
+        self.single_word = (
+            len(pattern) == 1 and pattern[0].get("OP") is None and set(pattern[0]) == {"LOWER"}
+        )
         # The lower-case forms the token after a match's first can take, where the pattern
         # fixes them (a first spec matching exactly one token, then a required limited spec):
         # most patterns that start at a common word ("is", "not") fail there, without `ends`.
@@ -100,7 +107,7 @@ class _TokenPattern:
             if lowers is not None and pattern[1].get("OP") in (None, "+"):
                 self.second = lowers
 
-    def ends(self, i: int, toks: Sequence[tuple[str, str, bool, bool]]) -> set[int]:
+    def ends(self, i: int, toks: Sequence[tuple[str, int, int, int]]) -> set[int]:
         n = len(toks)
         specs = self.specs
         if self.fixed:  # no optional or repeated token: one possible end
@@ -175,9 +182,13 @@ class RuleMatcher:
             else:
                 raise UnsupportedPattern("regular-expression rules")
         self.order = {id(rule): n for n, (rule, _) in enumerate(self.patterns)}
+        self._lower_of: dict[int, str] = {}
+
+    def _tokens(self, doc: Doc) -> list[tuple[str, int, int, int]]:
+        return _token_tuples(doc, self._lower_of)
 
     def __call__(self, doc: Doc) -> list[tuple[Any, int, int]]:
-        toks = [(t.lower_, t.whitespace_, t.is_punct, t.is_space) for t in doc]
+        toks = self._tokens(doc)
         n = len(toks)
         token_hits: list[tuple[int, int, int, Any]] = []
         phrase_hits: list[tuple[Any, int, int]] = []
@@ -189,6 +200,9 @@ class RuleMatcher:
             after = toks[i + 1][0] if i + 1 < n else None
             for group in (candidates, anywhere):
                 for rule, pattern in group:
+                    if pattern.single_word:
+                        token_hits.append((i, i + 1, order[id(rule)], rule))
+                        continue
                     if pattern.second is not None and after not in pattern.second:
                         continue
                     for end in pattern.ends(i, toks):
@@ -201,6 +215,23 @@ class RuleMatcher:
         # spaCy's Matcher lists a pattern's matches by start, then end, then pattern order.
         token_hits.sort(key=lambda hit: hit[:3])
         return [(rule, s, e) for s, e, _, rule in token_hits] + phrase_hits
+
+
+def _token_tuples(doc: Doc, cache: dict[int, str]) -> list[tuple[str, int, int, int]]:
+    """(lower, SPACY, IS_PUNCT, IS_SPACE) per token, read as arrays: a Token object per
+    token cost more than the matching. `cache` maps LOWER hashes to their strings."""
+    if not len(doc):
+        return []
+    strings = doc.vocab.strings
+    out = []
+    for low, space_after, punct, space in doc.to_array(_ATTRS).tolist():
+        text = cache.get(low)
+        if text is None:
+            text = strings[low]
+            if len(cache) < _CACHE_SIZE:
+                cache[low] = text
+        out.append((text, space_after, punct, space))
+    return out
 
 
 def prune_overlapping(matches: list[tuple[Any, int, int]]) -> list[tuple[Any, int, int]]:

@@ -71,7 +71,6 @@ class DocTypeRules:
         return DocumentType(kind, round(0.3 + 0.65 * share * strength + 0.05 * share, 2))
 
 
-
 class DocTypeComponent:
     def __init__(self) -> None:
         self.rules = DocTypeRules()
@@ -79,6 +78,7 @@ class DocTypeComponent:
     def __call__(self, doc: Doc) -> Doc:
         doc._.document_type = self.rules.classify(doc_text(doc))
         return doc
+
 
 @Language.factory("chartdrop_doctype")
 def make_doctype(nlp: Language, name: str) -> DocTypeComponent:

@@ -76,7 +76,6 @@ def longest_matches(doc: Doc, matcher: PhraseMatcher) -> list[tuple[str, int, in
     return [(span.label_, span.start, span.end) for span in filter_spans(spans)]
 
 
-
 class LexiconMatcher:
     """Mentions from a TSV lexicon (term, canonical name) into doc.spans[group]."""
 
@@ -105,6 +104,7 @@ def merge_mentions(doc: Doc) -> Doc:
     spans = [span for group in MENTION_GROUPS.values() for span in doc.spans.get(group, [])]
     doc.ents = filter_spans(spans)
     return doc
+
 
 @Language.factory(
     "chartdrop_lexicon", default_config={"label": "MEDICATION", "file": "medications.tsv"}

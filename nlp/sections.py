@@ -76,7 +76,6 @@ def section_at(sections: list[Section], offset: int) -> Section | None:
     return sections[n] if n >= 0 and offset < sections[n].end else None
 
 
-
 class SectionDetector:
     def __init__(self) -> None:
         self.rules = SectionRules()
@@ -86,6 +85,7 @@ class SectionDetector:
     def __call__(self, doc: Doc) -> Doc:
         doc._.sections = self.rules.find(doc_text(doc))
         return doc
+
 
 @Language.factory("chartdrop_sections")
 def make_sections(nlp: Language, name: str) -> SectionDetector:

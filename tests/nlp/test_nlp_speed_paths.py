@@ -122,7 +122,8 @@ def test_resolve_graph_matches_medspacy(
 ) -> None:
     """The ConText shortcuts give medspaCy's edges: context_fast.resolve_graph against
     update_scopes() + apply_modifiers(), the matcher's second-word check and fixed-length walk
-    against the full pattern walk, and dropping clause boundaries no scope reaches."""
+    and one-word rules against the full pattern walk, and dropping clause boundaries no scope
+    reaches."""
     from chartdrop.nlp import assertion
     from chartdrop.nlp.pipeline import get_pipeline
 
@@ -152,4 +153,5 @@ def test_resolve_graph_matches_medspacy(
     for _, pattern in nlp.get_pipe("medspacy_context").matcher.patterns:
         monkeypatch.setattr(pattern, "second", None)
         monkeypatch.setattr(pattern, "fixed", False)
+        monkeypatch.setattr(pattern, "single_word", False)
     assert edges() == fast
