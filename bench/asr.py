@@ -237,6 +237,13 @@ def main() -> None:
     parser.add_argument("--model", default="bundled:tiny.en")
     parser.add_argument("--beam", type=int, default=5, help="beam width for both systems")
     parser.add_argument("--skip-bare", action="store_true", help="chartdrop only (iterating)")
+    parser.add_argument(
+        "--long",
+        type=float,
+        metavar="MINUTES",
+        help="instead: one recording this long (the clean dev files end to end), chartdrop "
+        "only: real-time factor and peak RSS, for memory over long dictations",
+    )
     parser.add_argument("--child", choices=("bare", "chartdrop"))
     parser.add_argument("files", nargs="*")
     args = parser.parse_args()
@@ -245,6 +252,9 @@ def main() -> None:
         return
     manifest = build(args.notes)
     files = [str(FOLDER / m["file"]) for m in manifest]
+    if args.long:
+        long_recording(manifest, args.long, args.threads, args.model, args.beam)
+        return
     audio = sum(audio_seconds(Path(f)) for f in files)
     print(
         f"dev set: {len(manifest)} files from {args.notes} notes, {audio:.0f} s of audio, "
@@ -300,6 +310,41 @@ def main() -> None:
     print(
         f"chartdrop: {cd['corrections']} lexicon correction(s), {cd['low']} low-confidence "
         f"word(s) flagged; {sum(len(t) for t in terms)} medical terms in the references"
+    )
+
+
+def long_recording(
+    manifest: list[dict[str, object]], minutes: float, threads: int, model: str, beam: int
+) -> None:
+    """The clean dev dictations end to end until `minutes` long, through chartdrop once."""
+    clean = [FOLDER / str(m["file"]) for m in manifest if not m["noisy"]]
+    target = FOLDER / f"long_{minutes:g}min.wav"
+    if not target.is_file():
+        with wave.open(str(clean[0])) as first:
+            params = first.getparams()
+        frames_wanted = int(minutes * 60 * params.framerate)
+        with wave.open(str(target), "wb") as out:
+            out.setparams(params)
+            written = 0
+            while written < frames_wanted:
+                for path in clean:
+                    with wave.open(str(path)) as src:
+                        if src.getparams()[:3] != params[:3]:
+                            continue
+                        out.writeframes(src.readframes(src.getnframes()))
+                        written += src.getnframes()
+                    if written >= frames_wanted:
+                        break
+    seconds = audio_seconds(target)
+    cmd = [sys.executable, __file__, "--child", "chartdrop", "--threads", str(threads),
+           "--model", model, "--beam", str(beam), str(target)]  # fmt: skip
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"chartdrop run failed:\n{done.stderr[-3000:]}")
+    run = json.loads(done.stdout.strip().splitlines()[-1])
+    print(
+        f"long recording: {seconds / 60:.1f} min, model {model}, beam {beam}, {threads} threads: "
+        f"{seconds / run['wall']:.1f}x real time, peak RSS {run['peak_mb']:.0f} MB"
     )
 
 
