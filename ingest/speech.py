@@ -43,7 +43,7 @@ _DECODE_PROBLEM = "the audio could not be decoded (damaged, or not really audio)
 NO_SPEECH_PROB = 0.6
 LOW_AVG_LOGPROB = -1.0
 REPEAT_RUN = 3  # identical consecutive segments from this many on are a decoding loop
-MIN_SPLIT_SECONDS = 20.0  # a longer chunk is decoded in parts of at least ~10 s
+MIN_PART_SECONDS = 10.0  # a chunk is decoded in parts no shorter than this
 SPLIT_SEARCH_SECONDS = 6  # a part boundary is the quietest 100 ms this close to an even share
 MALLOC_ARENAS = 2  # see _cap_malloc_arenas
 _M_ARENA_MAX = -8  # glibc's mallopt() parameter number
@@ -445,19 +445,20 @@ def _decode(model: Any, samples: np.ndarray, language: str | None, settings: Set
 
 
 def _parts(samples: np.ndarray, decoders: int) -> list[tuple[float, np.ndarray]]:
-    """(offset seconds, samples) parts of a chunk, one per beam-search worker, cut at the
-    quietest 100 ms near each even share. Whisper decodes 30 s windows one after another
-    and a 1-thread beam search leaves the other cores idle, so the parts are decoded side
-    by side. Under MIN_SPLIT_SECONDS a recording stays whole: each part costs a full 30 s
-    window of encoding, and a part much under 10 s gives Whisper little context. Dev set
-    (11 files, 29-53 s): 2 parts from 30 s 23.8x real time, from 20 s 25.6-25.9x at the
-    same WER; 3 parts were slower and worse."""
-    if decoders < 2 or len(samples) <= MIN_SPLIT_SECONDS * SAMPLE_RATE:
+    """(offset seconds, samples) parts of a chunk, at most one per beam-search worker and
+    none shorter than MIN_PART_SECONDS, cut at the quietest 100 ms near each even share.
+    Whisper decodes 30 s windows one after another and a 1-thread beam search leaves the
+    other cores idle, so the parts are decoded side by side. Each part costs a full 30 s
+    window of encoding, and a short part gives Whisper little context. Dev set (11 files,
+    29-53 s, 2 cores): 2 parts from 30 s 23.8x real time, from 20 s 25.6-25.9x at the
+    same WER; 3 parts (~13 s) were slower and worse."""
+    count = min(decoders, int(len(samples) / SAMPLE_RATE // MIN_PART_SECONDS))
+    if count < 2:
         return [(0.0, samples)]
     search = SPLIT_SEARCH_SECONDS * SAMPLE_RATE
     cuts = [0]
-    for k in range(1, decoders):
-        target = len(samples) * k // decoders
+    for k in range(1, count):
+        target = len(samples) * k // count
         cut = _quiet_cut(samples, target + search // 2, search)
         if cut > cuts[-1]:
             cuts.append(cut)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from chartdrop.ingest.speech import (
-    MIN_SPLIT_SECONDS,
+    MIN_PART_SECONDS,
     SpeechModelError,
     Transcriber,
     _GuardCounts,
@@ -247,6 +247,7 @@ def test_long_chunks_split_at_a_quiet_point_for_parallel_decoders() -> None:
     three = speech._parts(loud, 3)
     assert len(three) == 3 and all(len(p) > 20 * rate for _, p in three)
     assert len(speech._parts(loud[: 15 * rate], 2)) == 1  # short: kept whole
+    assert len(speech._parts(loud[: 25 * rate], 4)) == 2  # no part under 10 s
     assert len(speech._parts(loud, 1)) == 1
 
 
@@ -264,7 +265,7 @@ def test_long_dictation_decoded_in_parallel_parts_keeps_order_and_times(
     )
     path = make_dictation(f"{first} {second}", tmp_path / "long.wav", speed=110)
     result = transcriber.transcribe(path)
-    assert result.duration_s > MIN_SPLIT_SECONDS
+    assert result.duration_s > 2 * MIN_PART_SECONDS
     words = [w for seg in result.segments for w in seg.words]
     assert [w.start for w in words] == sorted(w.start for w in words)
     text = result.text.lower()
