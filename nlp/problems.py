@@ -96,7 +96,12 @@ class ProblemMatcher:
         strings = doc.vocab.strings
         words_at: list[str | None] = []
         starts_ok: list[bool] = []
-        for norm, orth, punct, space in doc.to_array([NORM, ORTH, IS_PUNCT, IS_SPACE]).tolist():
+        # Column by column: tolist() of the 2-D array cost 0.37 ms a note, 9x as much.
+        table = doc.to_array([NORM, ORTH, IS_PUNCT, IS_SPACE])
+        breaks = (table[:, 2] | table[:, 3]).tolist()
+        for norm, orth, punct_or_space in zip(
+            table[:, 0].tolist(), table[:, 1].tolist(), breaks, strict=True
+        ):
             found = word_of.get((norm, orth))
             if found is None:
                 text = strings[norm]
@@ -104,8 +109,8 @@ class ProblemMatcher:
                 if len(word_of) < _WORD_CACHE_SIZE:
                     word_of[(norm, orth)] = found
             skipped, word = found
-            words_at.append("" if skipped else None if punct or space else word)
-            starts_ok.append(not (skipped or punct or space))
+            words_at.append("" if skipped else None if punct_or_space else word)
+            starts_ok.append(not (skipped or punct_or_space))
         spans = []
         n = len(words_at)
         for i in range(n):
