@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from spacy.attrs import IS_PUNCT, IS_SPACE, LOWER, SPACY
+from spacy.attrs import IS_PUNCT, IS_SPACE, LOWER, SENT_START, SPACY
 from spacy.tokens import Doc
 
 Predicate = Callable[[str, int, int, int], bool]  # (lower, SPACY, IS_PUNCT, IS_SPACE) as 0/1
@@ -277,12 +277,14 @@ def sentence_bounds(doc: Doc) -> tuple[list[int], list[int]]:
     n = len(doc)
     starts = [0] * n
     ends = [n] * n
+    if not n:
+        return starts, ends
+    # Token.is_sent_start is True exactly where SENT_START is 1; read as one array.
+    flags = doc.to_array(SENT_START).tolist()
     begin = 0
-    for tok in doc:
-        i = tok.i
-        if i and tok.is_sent_start:
-            for k in range(begin, i):
-                ends[k] = i
+    for i in range(1, n):
+        if flags[i] == 1:
+            ends[begin:i] = [i] * (i - begin)
             begin = i
         starts[i] = begin
     return starts, ends

@@ -155,3 +155,13 @@ def test_resolve_graph_matches_medspacy(
         monkeypatch.setattr(pattern, "fixed", False)
         monkeypatch.setattr(pattern, "single_word", False)
     assert edges() == fast
+
+
+def test_sentence_bounds_match_token_sents(extract: Callable[[str], Extraction]) -> None:
+    from chartdrop.nlp.context_fast import sentence_bounds
+    from chartdrop.nlp.pipeline import get_pipeline
+
+    for doc in get_pipeline().pipe([*TEXTS, "One. Two. Three"]):
+        starts, ends = sentence_bounds(doc)
+        assert starts == [t.sent.start for t in doc]
+        assert ends == [t.sent.end for t in doc]
