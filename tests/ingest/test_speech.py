@@ -220,7 +220,7 @@ def test_dss_dictation_is_refused_clearly(tmp_path: Path) -> None:
 def test_beam_search_threads_split_from_encoder_threads(transcriber: Transcriber) -> None:
     """On the CPU the default settings decode on 1 thread and encode on all: the model's
     encode/align go to a second, wider replica; 0 decode threads keeps one model."""
-    from chartdrop.ingest.speech import _load_model, _SplitThreads, resolve_model
+    from chartdrop.ingest.whisper_model import _SplitThreads, load_whisper, resolve_model
 
     split = transcriber.model.model
     assert isinstance(split, _SplitThreads)
@@ -228,7 +228,7 @@ def test_beam_search_threads_split_from_encoder_threads(transcriber: Transcriber
     assert split.is_multilingual is split._narrow.is_multilingual  # all else: the narrow one
     assert transcriber.decoders == 2
     source, _ = resolve_model("bundled:tiny.en")
-    single, decoders = _load_model(source, "cpu", "int8", threads=2, decode_threads=2)
+    single, decoders = load_whisper(source, "cpu", "int8", threads=2, decode_threads=2)
     assert not isinstance(single.model, _SplitThreads) and decoders == 1
     assert Transcriber(Settings(whisper_decode_threads=0)).settings.whisper_decode_threads == 0
 
@@ -276,7 +276,7 @@ def test_long_dictation_decoded_in_parallel_parts_keeps_order_and_times(
 def test_malloc_arenas_capped_unless_the_administrator_chose(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from chartdrop.ingest import speech
+    from chartdrop.ingest import whisper_model
 
     calls: list[tuple[int, int]] = []
 
@@ -285,10 +285,10 @@ def test_malloc_arenas_capped_unless_the_administrator_chose(
             calls.append((param, value))
             return 1
 
-    monkeypatch.setattr(speech.ctypes, "CDLL", lambda name: FakeLibc())
+    monkeypatch.setattr(whisper_model.ctypes, "CDLL", lambda name: FakeLibc())
     monkeypatch.delenv("MALLOC_ARENA_MAX", raising=False)
-    speech._cap_malloc_arenas()
-    assert calls == [(-8, speech.MALLOC_ARENAS)]
+    whisper_model.cap_malloc_arenas()
+    assert calls == [(-8, whisper_model.MALLOC_ARENAS)]
     monkeypatch.setenv("MALLOC_ARENA_MAX", "4")
-    speech._cap_malloc_arenas()
+    whisper_model.cap_malloc_arenas()
     assert len(calls) == 1
