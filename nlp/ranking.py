@@ -52,176 +52,21 @@ MIN_IDF = 0.0  # off: 3.5 was tried once, not adopted (decided after seeing held
 
 KIND_DESCRIPTION, KIND_INCLUSION, KIND_PARENT = 0, 1, 2
 
-# Words that carry no specifics: never required, never penalised.
-_FUNCTION_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "of",
-        "with",
-        "and",
-        "in",
-        "on",
-        "to",
-        "due",
-        "by",
-        "for",
-        "at",
-        "or",
-        "as",
-        "from",
-        "other",
-        "than",
-        "is",
-        "are",
-        "side",
-        "sided",
-        "site",
-        "status",
-    ]
-)
-_NEUTRAL_WORDS = frozenset(
-    [
-        "unspecified",
-        "nos",
-        "essential",
-        "primary",
-        "mellitus",
-        "elsewhere",
-        "classified",
-        "not",
-        "type",
-        "uncomplicated",
-        "complication",
-        "congestive",
-        "disease",
-        "disorder",
-    ]
-)
-# Mention words whose ICD spelling differs; applied to both sides before comparing.
-_CANONICAL = {
-    "renal": "kidney", "nephrolithiasis": "kidney calculus", "stone": "calculus",
-    "diabetic": "diabetes", "extremity": "limb", "leg": "lower limb", "arm": "upper limb",
-    "cardiac": "heart", "hepatic": "liver", "ureteral": "ureter", "bilat": "bilateral",
-    "lt": "left", "rt": "right", "hypoxic": "hypoxia", "hypoxemia": "hypoxia",
-    "chronically": "chronic", "acutely": "acute", "cancer": "malignant neoplasm",
-    "tumor": "neoplasm", "ca": "malignant neoplasm", "heartbeat": "heart beat",
-}  # fmt: skip
-# In-word abbreviations worth expanding before candidate generation (the curated lexicon has
-# the whole-phrase ones).
-_ABBREVIATIONS = {
-    "ckd": "chronic kidney disease", "copd": "chronic obstructive pulmonary disease",
-    "chf": "congestive heart failure", "htn": "hypertension", "dm": "diabetes mellitus",
-    "mi": "myocardial infarction", "cad": "coronary artery disease", "dvt":
-    "deep vein thrombosis", "pe": "pulmonary embolism", "uti": "urinary tract infection",
-    "afib": "atrial fibrillation", "gerd": "gastroesophageal reflux disease",
-    "oa": "osteoarthritis", "ra": "rheumatoid arthritis", "esrd": "end stage renal disease",
-    "aki": "acute kidney injury", "tia": "transient ischemic attack", "cva":
-    "cerebrovascular accident", "bph": "benign prostatic hyperplasia", "mdd":
-    "major depressive disorder", "gad": "generalized anxiety disorder", "osa":
-    "obstructive sleep apnea", "hld": "hyperlipidemia", "t2dm": "type 2 diabetes mellitus",
-    "t1dm": "type 1 diabetes mellitus", "dm2": "type 2 diabetes mellitus", "dm1":
-    "type 1 diabetes mellitus", "hfref": "systolic heart failure", "hfpef":
-    "diastolic heart failure", "lle": "left lower limb", "rle": "right lower limb",
-    "lue": "left upper limb", "rue": "right upper limb",
-}  # fmt: skip
-_LATERALITY = frozenset({"left", "right", "bilateral"})
-# Chapters only for stated contexts: pregnancy (O) and the newborn (P).
-_CHAPTER_WORDS = {
-    "O": frozenset(
-        [
-            "pregnancy",
-            "pregnant",
-            "gestational",
-            "postpartum",
-            "puerperal",
-            "maternal",
-            "obstetric",
-            "antepartum",
-            "labor",
-            "delivery",
-            "trimester",
-        ]
-    ),
-    "P": frozenset(["newborn", "neonatal", "neonate", "fetal", "perinatal", "fetus", "infant"]),
-}
-# "history of X": the assertion marks it historical; these conditions have their own codes.
-_HISTORY_PREFIXES = ("history of ", "h o ", "s p ", "status post ", "prior ", "previous ", "past ")
-_HISTORY_CODES = {"I21.9": "I25.2", "I63.9": "Z86.73", "G45.9": "Z86.73", "I26.99": "Z86.711",
-                  "I82.409": "Z86.718"}  # fmt: skip
-_UNCONTROLLED = frozenset({"uncontrolled", "poorly", "inadequately"})
-_SOFT_EXTRAS = frozenset({"acute", "unilateral", "initial", "encounter", "organism", "ear", "old"})
-
-# Mentions made only of these words (optionally with an organ) are too unspecific to code.
-_VAGUE_ALONE = frozenset(
-    [
-        "pain",
-        "infection",
-        "disease",
-        "disorder",
-        "problem",
-        "condition",
-        "illness",
-        "issue",
-        "abnormality",
-        "lesion",
-        "mass",
-        "syndrome",
-        "symptom",
-        "complaint",
-        "sick",
-        "trouble",
-        "injury",
-        "inflammation",
-    ]
-)
-_VAGUE_WITH_ORGAN = frozenset(
-    ["disease", "disorder", "problem", "condition", "illness", "issue", "trouble", "abnormality"]
-)
-_ORGANS = frozenset(
-    [
-        "heart",
-        "lung",
-        "kidney",
-        "liver",
-        "brain",
-        "stomach",
-        "bowel",
-        "skin",
-        "bone",
-        "joint",
-        "blood",
-        "thyroid",
-        "eye",
-        "ear",
-        "nerve",
-        "back",
-        "chest",
-        "head",
-        "muscle",
-        "bladder",
-        "colon",
-        "spine",
-        "vessel",
-        "artery",
-        "vein",
-        "breathing",
-        "breath",
-        "cardiovascular",
-        "respiratory",
-        "pulmonary",
-        "renal",
-        "hepatic",
-        "neurological",
-        "neurologic",
-        "gastrointestinal",
-        "gi",
-        "urinary",
-        "mental",
-        "psychiatric",
-    ]
-)
+# The word lists are data (resources/coding_words.json, each with what it is for).
+_WORDS = resources.read_json("coding_words.json")
+_FUNCTION_WORDS = frozenset(_WORDS["function_words"]["words"])
+_NEUTRAL_WORDS = frozenset(_WORDS["neutral_words"]["words"])
+_CANONICAL: dict[str, str] = _WORDS["canonical"]["map"]
+_ABBREVIATIONS: dict[str, str] = _WORDS["abbreviations"]["map"]
+_LATERALITY = frozenset(_WORDS["laterality"]["words"])
+_CHAPTER_WORDS = {k: frozenset(v) for k, v in _WORDS["chapter_words"]["map"].items()}
+_HISTORY_PREFIXES = tuple(_WORDS["history_prefixes"]["prefixes"])
+_HISTORY_CODES: dict[str, str] = _WORDS["history_prefixes"]["codes"]
+_UNCONTROLLED = frozenset(_WORDS["uncontrolled"]["words"])
+_SOFT_EXTRAS = frozenset(_WORDS["soft_extras"]["words"])
+_VAGUE_ALONE = frozenset(_WORDS["vague_alone"]["words"])
+_VAGUE_WITH_ORGAN = frozenset(_WORDS["vague_with_organ"]["words"])
+_ORGANS = frozenset(_WORDS["organs"]["words"])
 _PAREN = re.compile(r"\(([^)]*)\)|\[([^\]]*)\]")
 _WITHOUT = re.compile(r"\bwithout\b[^,;]*", re.IGNORECASE)
 _AFTER_UNSPECIFIED = re.compile(r"\bunspecified\b([^,;]*)", re.IGNORECASE)

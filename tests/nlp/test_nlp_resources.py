@@ -42,3 +42,20 @@ def test_json_rules_load() -> None:
     assert resources.read_json("sections.json")["sections"]
     assert resources.read_json("doctype_rules.json")["types"]
     assert resources.read_json("demographics.json")["name_stopwords"]
+
+
+def test_coding_words_are_lower_case_and_history_codes_exist() -> None:
+    words = resources.read_json("coding_words.json")
+    for name, entry in words.items():
+        if name.startswith("_"):
+            continue
+        lists = [entry["words"]] if "words" in entry else []
+        if name == "chapter_words":
+            lists += list(entry["map"].values())
+        for listed in lists:
+            assert listed and all(w == w.lower().strip() for w in listed), name
+    history = words["history_prefixes"]
+    assert all(p.endswith(" ") for p in history["prefixes"])
+    for code in [*history["codes"], *history["codes"].values()]:
+        assert cm.is_valid_item(code), code
+    assert set(words["chapter_words"]["map"]) == {"O", "P"}
