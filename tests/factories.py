@@ -58,14 +58,18 @@ def _espeak(text: str, out: Path, voice: str, speed: int) -> None:
     )
 
 
-def transcode_audio(src: Path, dst: Path, fmt: str) -> Path:
-    """Re-encode any audio PyAV can read into `fmt` (see _AUDIO_FORMATS)."""
-    container_fmt, codec, rate, sample_fmt = _AUDIO_FORMATS[fmt]
+def transcode_audio(
+    src: Path, dst: Path, fmt: str, layout: str = "mono", rate: int | None = None
+) -> Path:
+    """Re-encode any audio PyAV can read into `fmt` (see _AUDIO_FORMATS), `layout` channels,
+    at `rate` Hz (default: the format's usual rate)."""
+    container_fmt, codec, default_rate, sample_fmt = _AUDIO_FORMATS[fmt]
+    rate = rate or default_rate
     with av.open(str(src)) as inp, av.open(str(dst), "w", format=container_fmt) as out:
         stream = out.add_stream(codec, rate=rate)
-        stream.layout = "mono"
+        stream.layout = layout
         stream.format = sample_fmt
-        resampler = av.AudioResampler(format=sample_fmt, layout="mono", rate=rate)
+        resampler = av.AudioResampler(format=sample_fmt, layout=layout, rate=rate)
         for frame in inp.decode(audio=0):
             frame.pts = None
             for rframe in resampler.resample(frame):

@@ -19,7 +19,7 @@ from chartdrop.ingest.speech import (
 )
 from chartdrop.ingest.types import DocumentKind, UnreadableDocument
 from chartdrop.settings import Settings
-from tests.factories import make_dictation, make_silence
+from tests.factories import make_dictation, make_silence, transcode_audio
 
 from .conftest import NOTE
 
@@ -176,18 +176,7 @@ def test_stereo_44k_is_transcribed(transcriber: Transcriber, tmp_path: Path) -> 
     import numpy as np
 
     mono = make_dictation(NOTE, tmp_path / "mono.wav")
-    stereo = tmp_path / "stereo.wav"
-    with av.open(str(mono)) as inp, av.open(str(stereo), "w", format="wav") as out:
-        stream = out.add_stream("pcm_s16le", rate=44100)
-        stream.layout = "stereo"
-        resampler = av.AudioResampler(format="s16", layout="stereo", rate=44100)
-        for frame in inp.decode(audio=0):
-            frame.pts = None
-            for rframe in resampler.resample(frame):
-                out.mux(stream.encode(rframe))
-        for rframe in resampler.resample(None):
-            out.mux(stream.encode(rframe))
-        out.mux(stream.encode(None))
+    stereo = transcode_audio(mono, tmp_path / "stereo.wav", "wav", layout="stereo", rate=44100)
     with av.open(str(stereo)) as check:
         assert check.streams.audio[0].channels == 2 and check.streams.audio[0].rate == 44100
     result = transcriber.transcribe(stereo)
