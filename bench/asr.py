@@ -34,6 +34,7 @@ import wave
 from pathlib import Path
 
 import numpy as np
+from common import dev_data_dir
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 REPO = Path(__file__).resolve().parents[1]
@@ -52,10 +53,6 @@ SPECIALTIES = (
 )
 
 
-def dev_data() -> Path:
-    return Path(os.environ.get("CHARTDROP_DEV_DATA") or REPO.parent / "shared" / "data")
-
-
 def clean_note(text: str, words: int = 100) -> str:
     """MTSamples text as dictated: section headers as sentences, ~`words` words,
     cut at a sentence end."""
@@ -71,7 +68,7 @@ def clean_note(text: str, words: int = 100) -> str:
 
 def pick_notes(count: int) -> list[dict[str, str]]:
     csv.field_size_limit(sys.maxsize)
-    path = dev_data() / "mtsamples" / "mtsamples.csv"
+    path = dev_data_dir() / "mtsamples" / "mtsamples.csv"
     picked: list[dict[str, str]] = []
     per: dict[str, int] = {}
     with path.open(newline="", encoding="utf-8") as handle:

@@ -13,17 +13,17 @@ own child process, started while the parent is still small, so every peak RSS is
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from common import dev_data_dir, load_notes, peak_rss_mb
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 
@@ -34,14 +34,6 @@ MARK = "@@RESULT "
 FAILED: list[str] = []
 Span = tuple[int, int]
 Prf = tuple[float, float, float]
-
-
-def dev_data_dir() -> Path:
-    return Path(os.environ.get("CHARTDROP_DEV_DATA") or REPO.parent / "shared" / "data")
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def prf(tp_p: int, n_p: int, tp_r: int, n_g: int) -> Prf:
@@ -225,18 +217,6 @@ def score_coding(show_misses: bool) -> dict[str, float]:
         print(f"  {name} ({how}): {len(rows)} phrases, top-1 {top1 / n:.3f}, top-3 {top3 / n:.3f}")
         results[name] = top1 / n
     return results
-
-
-def load_notes(csv_path: Path, limit: int) -> list[str]:
-    csv.field_size_limit(sys.maxsize)
-    notes: list[str] = []
-    with csv_path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            if len(notes) >= limit:
-                break
-            if text := (row.get("transcription") or "").strip():
-                notes.append(text)
-    return notes
 
 
 def throughput(engine: str, csv_path: Path, count: int) -> dict[str, float]:

@@ -28,16 +28,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+from common import dev_data_dir
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 REPO = Path(__file__).resolve().parents[1]
 SET_DIR = REPO / "bench" / ".data" / "ocr"
 FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 WORDS = 300
-
-
-def dev_data_dir() -> Path:
-    return Path(os.environ.get("CHARTDROP_DEV_DATA") or REPO.parent / "shared" / "data")
 
 
 def normalise(text: str) -> str:

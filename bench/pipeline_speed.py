@@ -12,11 +12,9 @@ parts run, each runs in its own child process so that its peak RSS is its own.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import re
-import resource
 import shutil
 import statistics
 import subprocess
@@ -25,6 +23,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from common import dev_data_dir, load_notes, peak_rss_mb
+
 os.environ["HF_HUB_OFFLINE"] = "1"  # never reach for a model hub (OMP_THREAD_LIMIT: leave alone)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,28 +32,6 @@ CACHE = REPO / "bench" / ".data"
 VOICES = (("en-us", 150), ("en-gb", 170))  # (espeak-ng voice, words per minute), alternated
 DICTATION_WORDS = 120
 _PUNCT = re.compile(r"[^\w\s]")
-
-
-def dev_data_dir() -> Path:
-    return Path(os.environ.get("CHARTDROP_DEV_DATA") or REPO.parent / "shared" / "data")
-
-
-def load_notes(csv_path: Path, limit: int) -> list[str]:
-    """The first `limit` non-empty MTSamples transcriptions."""
-    csv.field_size_limit(sys.maxsize)
-    notes: list[str] = []
-    with csv_path.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            text = (row.get("transcription") or "").strip()
-            if text:
-                notes.append(text)
-                if len(notes) >= limit:
-                    break
-    return notes
-
-
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
 
 
 def words_of(text: str) -> list[str]:

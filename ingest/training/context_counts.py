@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _bench_asr():  # bench/asr.py, for the notes its dev set is made from
+    sys.path.insert(0, str(REPO / "bench"))  # for its own `from common import ...`
     spec = importlib.util.spec_from_file_location("bench_asr", REPO / "bench" / "asr.py")
     module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
     spec.loader.exec_module(module)  # type: ignore[union-attr]
@@ -47,7 +48,9 @@ def main() -> None:
     bigrams: Counter[tuple[str, str]] = Counter()
     seen: set[str] = set()
     used = skipped = 0
-    with (asr.dev_data() / "mtsamples" / "mtsamples.csv").open(newline="", encoding="utf-8") as f:
+    with (asr.dev_data_dir() / "mtsamples" / "mtsamples.csv").open(
+        newline="", encoding="utf-8"
+    ) as f:
         for row in csv.DictReader(f):
             text = (row.get("transcription") or "").strip()
             if not text or text in seen:
