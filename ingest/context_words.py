@@ -32,6 +32,9 @@ CONFUSABLE_PAIRS = (
     ("seen", "scene"),  # a homophone: only context tells them apart
 )
 CONFUSABLE = frozenset(w for pair in CONFUSABLE_PAIRS for w in pair)
+_PARTNERS = {  # each word's partners, in CONFUSABLE_PAIRS order
+    w: [b if a == w else a for a, b in CONFUSABLE_PAIRS if w in (a, b)] for w in CONFUSABLE
+}
 MARGIN = 3.0  # nats: the partner must be ~20x more likely in this context
 KEEP_ABOVE = 0.95  # a function word heard this surely is not changed
 BOUNDARY = "<s>"  # sentence/clause punctuation, and the edges of the dictation
@@ -70,11 +73,6 @@ def context_corrections(words: Sequence[Word]) -> list[Correction]:
     unigrams, bigrams, total = load_counts()
     if not total:
         return []
-    partners: dict[str, list[str]] = {}
-    for a, b in CONFUSABLE_PAIRS:
-        partners.setdefault(a, []).append(b)
-        partners.setdefault(b, []).append(a)
-
     def logp(word: str, before: str) -> float:  # P(word | before), smoothed toward P(word)
         prior = (unigrams.get(word, 0) + 1) / total
         pair = bigrams.get((before, word), 0)
@@ -86,12 +84,12 @@ def context_corrections(words: Sequence[Word]) -> list[Correction]:
         if part is None or word.confidence >= KEEP_ABOVE:
             continue
         heard = part.group(2).lower()
-        if heard not in partners:
+        if heard not in _PARTNERS:
             continue
         before = _neighbour(parts, i - 1, part.group(1), side="before")
         after = _neighbour(parts, i + 1, part.group(3), side="after")
         base = logp(heard, before) + logp(after, heard)
-        gain, best = max((logp(p, before) + logp(after, p) - base, p) for p in partners[heard])
+        gain, best = max((logp(p, before) + logp(after, p) - base, p) for p in _PARTNERS[heard])
         if gain < MARGIN:
             continue
         score = round(min(1.0, gain / (2 * MARGIN)), 3)
