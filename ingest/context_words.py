@@ -73,6 +73,7 @@ def context_corrections(words: Sequence[Word]) -> list[Correction]:
     unigrams, bigrams, total = load_counts()
     if not total:
         return []
+
     def logp(word: str, before: str) -> float:  # P(word | before), smoothed toward P(word)
         prior = (unigrams.get(word, 0) + 1) / total
         pair = bigrams.get((before, word), 0)

@@ -226,9 +226,7 @@ class Transcriber:
         )
 
 
-def _decode(
-    model: Any, samples: np.ndarray, language: str | None, settings: Settings
-) -> list[Any]:
+def _decode(model: Any, samples: np.ndarray, language: str | None, settings: Settings) -> list[Any]:
     """All of faster-whisper's segments for these samples (its generator, run out)."""
     raw, _info = model.transcribe(
         samples,
