@@ -5,8 +5,10 @@ The bundled tiny.en model mangles clinical words ("listen up" for lisinopril,
 each 1-3-word window whose words are all below `CONFIDENT` (and on average below
 `threshold`), the closest term of the problem/medication/procedure lexicons (plus an
 optional site term list) is looked up by sound (Metaphone of the run-together
-letters) and by spelling; a close enough match replaces the window. A confident word
-is never changed, and every change is returned as a Correction for the technician.
+letters) and by spelling; a close enough match replaces the window. Lexicon terms never
+replace a confident word; only a split compound ("cardio version") and, from context, a
+confusable function word (context_words.py, below KEEP_ABOVE) may. Every change is
+returned as a Correction for the technician.
 """
 
 from __future__ import annotations
