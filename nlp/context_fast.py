@@ -184,11 +184,8 @@ class RuleMatcher:
         self.order = {id(rule): n for n, (rule, _) in enumerate(self.patterns)}
         self._lower_of: dict[int, str] = {}
 
-    def _tokens(self, doc: Doc) -> list[tuple[str, int, int, int]]:
-        return _token_tuples(doc, self._lower_of)
-
     def __call__(self, doc: Doc) -> list[tuple[Any, int, int]]:
-        toks = self._tokens(doc)
+        toks = _token_tuples(doc, self._lower_of)
         n = len(toks)
         token_hits: list[tuple[int, int, int, Any]] = []
         phrase_hits: list[tuple[Any, int, int]] = []
