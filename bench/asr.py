@@ -1,10 +1,15 @@
 """Dictation accuracy and speed: bare faster-whisper vs chartdrop's audio reader.
 
     .venv/bin/python bench/asr.py [--notes 8] [--threads 2] [--model bundled:tiny.en]
+                                  [--held-out]
 
 Builds (when missing) a development set under bench/.data/asr_dev/: espeak-ng
 dictations of the first ~100 words of MTSamples notes (`$CHARTDROP_DEV_DATA`, default
 `../shared/data`) in several voices and speeds, a third of them with noise mixed in.
+`--held-out` builds and scores instead a second set (bench/.data/asr_heldout/) from
+other notes, for checking what was tuned on the first: its notes come from the
+EXCLUDED_NOTES that the word-pair counts (ingest/training/context_counts.py) leave out,
+and none of them is in the development set.
 Then, each in its own child process (so peak memory is its own):
 
   bare       faster-whisper (beam 5 or --beam, VAD, int8, N threads), segment texts joined
@@ -39,6 +44,8 @@ from common import dev_data_dir
 os.environ["HF_HUB_OFFLINE"] = "1"
 REPO = Path(__file__).resolve().parents[1]
 FOLDER = REPO / "bench" / ".data" / "asr_dev"
+HELD_OUT_FOLDER = REPO / "bench" / ".data" / "asr_heldout"
+EXCLUDED_NOTES = 40  # pick_notes(EXCLUDED_NOTES) are kept out of the word-pair counts
 # (espeak-ng voice, words per minute), cycled over the notes
 VOICES = (("en-us", 150), ("en-gb", 170), ("en-gb-x-rp", 140), ("en-us", 180))
 NOISY_EVERY = 3  # every third dictation also gets a noisy copy (SNR below)
@@ -104,12 +111,18 @@ def add_noise(src: Path, dst: Path, snr_db: float, seed: int) -> None:
         out.writeframes((mixed * 32767).astype("<i2").tobytes())
 
 
-def build(count: int) -> list[dict[str, object]]:
-    manifest_path = FOLDER / "manifest.json"
+def held_out_notes(count: int, dev_count: int) -> list[dict[str, str]]:
+    """`count` notes that the word-pair counts never saw and the dev set does not hold."""
+    dev = {n["id"] for n in pick_notes(dev_count)}
+    return [n for n in pick_notes(EXCLUDED_NOTES) if n["id"] not in dev][:count]
+
+
+def build(count: int, folder: Path = FOLDER, held_out: bool = False) -> list[dict[str, object]]:
+    manifest_path = folder / "manifest.json"
     if manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text())
         if len({m["note"] for m in manifest}) >= count and all(
-            (FOLDER / m["file"]).is_file() for m in manifest
+            (folder / m["file"]).is_file() for m in manifest
         ):
             return [m for m in manifest if m["index"] < count]
     if shutil.which("espeak-ng") is None:
@@ -117,12 +130,13 @@ def build(count: int) -> list[dict[str, object]]:
     sys.path.insert(0, str(REPO))
     from tests.factories import make_dictation
 
-    FOLDER.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     manifest = []
-    for i, note in enumerate(pick_notes(count)):
+    notes = held_out_notes(count, count) if held_out else pick_notes(count)
+    for i, note in enumerate(notes):
         voice, speed = VOICES[i % len(VOICES)]
         name = f"d{i:02d}_{voice}_{speed}.wav"
-        make_dictation(note["text"], FOLDER / name, voice=voice, speed=speed)
+        make_dictation(note["text"], folder / name, voice=voice, speed=speed)
         base = {
             "index": i,
             "note": note["id"],
@@ -134,7 +148,7 @@ def build(count: int) -> list[dict[str, object]]:
         manifest.append({**base, "file": name, "noisy": False})
         if i % NOISY_EVERY == 0:
             noisy = name.replace(".wav", "_noisy.wav")
-            add_noise(FOLDER / name, FOLDER / noisy, SNR_DB, seed=i)
+            add_noise(folder / name, folder / noisy, SNR_DB, seed=i)
             manifest.append({**base, "file": noisy, "noisy": True})
     manifest_path.write_text(json.dumps(manifest, indent=1))
     return manifest
@@ -241,20 +255,25 @@ def main() -> None:
         help="instead: one recording this long (the clean dev files end to end), chartdrop "
         "only: real-time factor and peak RSS, for memory over long dictations",
     )
+    parser.add_argument(
+        "--held-out", action="store_true", help="score the held-out set instead (see above)"
+    )
     parser.add_argument("--child", choices=("bare", "chartdrop"))
     parser.add_argument("files", nargs="*")
     args = parser.parse_args()
     if args.child:
         child(args.child, args.files, args.threads, args.model, args.beam)
         return
-    manifest = build(args.notes)
-    files = [str(FOLDER / m["file"]) for m in manifest]
+    folder = HELD_OUT_FOLDER if args.held_out else FOLDER
+    manifest = build(args.notes, folder, held_out=args.held_out)
+    files = [str(folder / m["file"]) for m in manifest]
     if args.long:
-        long_recording(manifest, args.long, args.threads, args.model, args.beam)
+        long_recording(manifest, folder, args.long, args.threads, args.model, args.beam)
         return
     audio = sum(audio_seconds(Path(f)) for f in files)
     print(
-        f"dev set: {len(manifest)} files from {args.notes} notes, {audio:.0f} s of audio, "
+        f"{'held-out' if args.held_out else 'dev'} set: {len(manifest)} files from "
+        f"{args.notes} notes, {audio:.0f} s of audio, "
         f"model {args.model}, beam {args.beam}, {args.threads} threads"
     )
     runs = {}
@@ -311,11 +330,16 @@ def main() -> None:
 
 
 def long_recording(
-    manifest: list[dict[str, object]], minutes: float, threads: int, model: str, beam: int
+    manifest: list[dict[str, object]],
+    folder: Path,
+    minutes: float,
+    threads: int,
+    model: str,
+    beam: int,
 ) -> None:
     """The clean dev dictations end to end until `minutes` long, through chartdrop once."""
-    clean = [FOLDER / str(m["file"]) for m in manifest if not m["noisy"]]
-    target = FOLDER / f"long_{minutes:g}min.wav"
+    clean = [folder / str(m["file"]) for m in manifest if not m["noisy"]]
+    target = folder / f"long_{minutes:g}min.wav"
     if not target.is_file():
         with wave.open(str(clean[0])) as first:
             params = first.getparams()
