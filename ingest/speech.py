@@ -22,7 +22,7 @@ import numpy as np
 from chartdrop.settings import Settings
 
 from .audio_chunks import SAMPLE_RATE, DecodeStats, pcm_chunks, quiet_cut
-from .context_words import load_counts
+from .bigrams import load_counts
 from .transcript import finish
 from .types import DocumentKind, Segment, TextResult, Word
 from .vocabulary import load_lexicon

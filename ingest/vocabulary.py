@@ -7,8 +7,9 @@ each 1-3-word window whose words are all below `CONFIDENT` (and on average below
 optional site term list) is looked up by sound (Metaphone of the run-together
 letters) and by spelling; a close enough match replaces the window. Lexicon terms never
 replace a confident word; only a split compound ("cardio version") and, from context, a
-confusable function word (context_words.py, below KEEP_ABOVE) may. Every change is
-returned as a Correction for the technician.
+confusable function word (context_words.py, below KEEP_ABOVE) or a sound-alike word
+(sound_alike.py, below GATE) may. Every change is returned as a Correction for the
+technician.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import jellyfish
@@ -28,6 +29,7 @@ from chartdrop.nlp import resources
 from .context_words import context_corrections
 from .numbers_spoken import DIGIT_WORDS
 from .phrases import phrase_corrections
+from .sound_alike import similarity, sound_alike_corrections
 from .types import Correction, Word
 from .wordlists import everyday_english, medical_wordlist_paths, read_wordlist
 
@@ -190,6 +192,17 @@ def correct_words(
                 candidates.append(found)
     candidates.extend(phrase_corrections(words, CONFIDENT))
     candidates.extend(context_corrections(words))
+    # A sound-alike that a lexicon also proposed keeps the lexicon as its source, and the
+    # better of the two scores.
+    proposed = {
+        (c.first_word, c.last_word, c.replacement.lower()): n for n, c in enumerate(candidates)
+    }
+    for c in sound_alike_corrections(words):
+        same = proposed.get((c.first_word, c.last_word, c.replacement.lower()))
+        if same is None:
+            candidates.append(c)
+        elif c.score > candidates[same].score:
+            candidates[same] = replace(candidates[same], score=c.score)
     # Best first; a window overlapping a better one is dropped.
     candidates.sort(key=lambda c: (-c.score, c.first_word))
     taken: set[int] = set()
@@ -302,10 +315,7 @@ def _compound(
 
 
 def _score(letters: str, sound: float, term: Term) -> float:
-    """Sound-alike (Metaphone keys), spelling and length agreement, 0..1."""
-    spelling = Levenshtein.normalized_similarity(letters, term.letters)
-    length = min(len(letters), len(term.letters)) / max(len(letters), len(term.letters))
-    return 0.6 * sound + 0.25 * spelling + 0.15 * length
+    return similarity(letters, term.letters, sound)
 
 
 def _drug_context(words: Sequence[Word], i: int, n: int) -> bool:

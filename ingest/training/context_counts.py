@@ -1,14 +1,14 @@
-"""Build ingest/resources/function_word_bigrams.tsv.gz from MTSamples dictations.
+"""Build ingest/resources/dictation_bigrams.tsv.gz from MTSamples dictations.
 
     .venv/bin/python -m chartdrop.ingest.training.context_counts [--exclude-dev 40]
 
 Counts, over the unique MTSamples transcriptions (`$CHARTDROP_DEV_DATA`, default
-../shared/data; CC0), the words and the word pairs that hold one of context_words.py's
-confusable function words ("history of", "of hypertension"), keeping counts >= 2. The
-notes that bench/asr.py makes its dictation dev set from (its first `--exclude-dev` picks)
-are left out, so that its WER is not measured on text the counts have seen. Only function
-words and their neighbours are kept: the file says how dictated English strings words
-together, not what any note said.
+../shared/data; CC0), the words and word pairs (bigrams.tokens), keeping counts >= 2,
+and for each kept word how many distinct words follow and precede it in the full counts.
+The notes that bench/asr.py makes its dictation sets from (its first `--exclude-dev`
+picks: the dev set and the held-out set) are left out, so that its WER is not measured
+on text the counts have seen. No pair seen once is kept, so the file says how dictated
+English strings words together, not what any one note said.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ import argparse
 import csv
 import gzip
 import importlib.util
+import io
 import itertools
 import re
 import sys
 from collections import Counter
 from pathlib import Path
 
-from ..context_words import CONFUSABLE, RESOURCE, tokens
+from ..bigrams import RESOURCE, tokens
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -38,11 +39,12 @@ def _bench_asr():  # bench/asr.py, for the notes its dev set is made from
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--exclude-dev", type=int, default=40, help="bench/asr.py picks to skip")
+    parser.add_argument("--exclude-dev", type=int, help="bench/asr.py picks to skip")
     parser.add_argument("--min-count", type=int, default=2)
     args = parser.parse_args()
     asr = _bench_asr()
-    dev = [_squash(n["text"])[:120] for n in asr.pick_notes(args.exclude_dev)]
+    excluded = asr.pick_notes(args.exclude_dev or asr.EXCLUDED_NOTES)
+    dev = [_squash(n["text"])[:120] for n in excluded]
     csv.field_size_limit(sys.maxsize)
     unigrams: Counter[str] = Counter()
     bigrams: Counter[tuple[str, str]] = Counter()
@@ -63,13 +65,19 @@ def main() -> None:
             used += 1
             words = tokens(text)
             unigrams.update(words)
-            bigrams.update(pair for pair in itertools.pairwise(words) if set(pair) & CONFUSABLE)
+            bigrams.update(itertools.pairwise(words))
     RESOURCE.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(RESOURCE, "wt", encoding="utf-8") as out:
-        out.write(f"# MTSamples (CC0): {used} unique notes, {skipped} dev-set notes left out\n")
+    followers: Counter[str] = Counter(first for first, _ in bigrams)
+    predecessors: Counter[str] = Counter(second for _, second in bigrams)
+    # mtime=0: the same counts give the same bytes (a rebuild shows no diff)
+    with gzip.GzipFile(RESOURCE, "wb", mtime=0) as raw, io.TextIOWrapper(raw, "utf-8") as out:
+        out.write(f"# MTSamples (CC0): {used} unique notes, {skipped} bench notes left out\n")
+        out.write("# word<TAB><TAB>count<TAB>distinct followers<TAB>distinct predecessors\n")
+        out.write("# first<TAB>second<TAB>count\n")
+        out.write(f"#pairs\t{len(bigrams)}\n")
         for word, count in sorted(unigrams.items()):
             if count >= args.min_count:
-                out.write(f"{word}\t\t{count}\n")
+                out.write(f"{word}\t\t{count}\t{followers[word]}\t{predecessors[word]}\n")
         for (first, second), count in sorted(bigrams.items()):
             if count >= args.min_count:
                 out.write(f"{first}\t{second}\t{count}\n")

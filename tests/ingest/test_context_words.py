@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from chartdrop.ingest import context_words
-from chartdrop.ingest.context_words import KEEP_ABOVE, context_corrections, load_counts
+from chartdrop.ingest import bigrams
+from chartdrop.ingest.bigrams import load_counts
+from chartdrop.ingest.context_words import KEEP_ABOVE, context_corrections
 from chartdrop.ingest.vocabulary import correct_words, load_lexicon
 from tests.ingest.test_vocabulary import words
 
@@ -17,9 +18,9 @@ def fixes(spec: str) -> list[tuple[str, str, str]]:
 
 
 def test_shipped_counts_load() -> None:
-    unigrams, bigrams, total = load_counts()
-    assert total > 100_000 and unigrams["hypertension"] > 10
-    assert bigrams[("history", "of")] > 100 * bigrams.get(("history", "on"), 1)
+    counts = load_counts()
+    assert counts.total > 100_000 and counts.unigrams["hypertension"] > 10
+    assert counts.pairs[("history", "of")] > 100 * counts.pairs.get(("history", "on"), 1)
 
 
 def test_swapped_function_word_is_put_back_and_marked() -> None:
@@ -44,7 +45,7 @@ def test_words_that_fit_or_were_heard_surely_stay() -> None:
 
 
 def test_no_counts_file_means_no_changes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(context_words, "RESOURCE", tmp_path / "missing.tsv.gz")
+    monkeypatch.setattr(bigrams, "RESOURCE", tmp_path / "missing.tsv.gz")
     load_counts.cache_clear()
     try:
         assert fixes("History/0.9 on/0.6 hypertension./0.9") == []
