@@ -60,10 +60,15 @@ SPECIALTIES = (
 )
 
 
-def clean_note(text: str, words: int = 100) -> str:
+def clean_note(text: str, words: int = 100, list_items: bool = True) -> str:
     """MTSamples text as dictated: section headers as sentences, ~`words` words,
-    cut at a sentence end."""
+    cut at a sentence end. Numbered lists run on as "...,2. Mild ...", and espeak-ng
+    says that "." as "dot", which no physician dictates and the reference does not hold:
+    `list_items` makes them sentences ("list_items=False" is how the notes were chosen,
+    so the sets kept their notes when this was added)."""
     text = re.sub(r",\s*([A-Z][A-Z /&]+):\s*,?", r". \1: ", text)
+    if list_items:
+        text = re.sub(r"\.,\s*", ". ", text)
     text = re.sub(r"\s+", " ", text).strip(" ,.")
     out: list[str] = []
     for sentence in re.split(r"(?<=[.!?])\s+", text):
@@ -85,9 +90,10 @@ def pick_notes(count: int) -> list[dict[str, str]]:
                 continue
             if per.get(spec, 0) >= max(1, count // 4):
                 continue
-            text = clean_note(row.get("transcription") or "")
-            if not 70 <= len(text.split()) <= 130:
+            chosen_by = clean_note(row.get("transcription") or "", list_items=False)
+            if not 70 <= len(chosen_by.split()) <= 130:
                 continue
+            text = clean_note(row.get("transcription") or "")
             per[spec] = per.get(spec, 0) + 1
             picked.append({"id": row["note_id"], "text": text, "keywords": row["keywords"]})
             if len(picked) >= count:
