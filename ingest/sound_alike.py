@@ -86,6 +86,12 @@ def _sound_alikes(key: str) -> tuple[tuple[str, float], ...]:
     return tuple((word, float(sound)) for found, sound, _ in near for word in by_key[found])
 
 
+def load() -> None:
+    """Build the sound index and word sets now (service start), not on the first dictation."""
+    _vocabulary()
+    _english()
+
+
 def sound_alike_corrections(words: Sequence[Word]) -> list[Correction]:
     """Candidate Corrections (possibly overlapping; correct_words keeps the best)."""
     counts = load_counts()

@@ -21,6 +21,7 @@ import numpy as np
 
 from chartdrop.settings import Settings
 
+from . import sound_alike
 from .audio_chunks import SAMPLE_RATE, DecodeStats, pcm_chunks, quiet_cut
 from .bigrams import load_counts
 from .transcript import finish
@@ -142,6 +143,7 @@ class Transcriber:
         _ = self.model
         load_lexicon(self.settings.site_terms_file, self.settings.medical_wordlist)
         load_counts()
+        sound_alike.load()
         return self
 
     def _decode_pool(self) -> ThreadPoolExecutor:
