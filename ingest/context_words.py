@@ -2,8 +2,9 @@
 
 tiny.en swaps short function words it hears alike ("history on hypertension", "there in a
 normal ..."), and homophones ("was scene"), often with high confidence, and the swap still
-reads as English. A word from
-a confusable pair (CONFUSABLE_PAIRS) is replaced by its partner when counts of dictated
+reads as English; and it drops or adds a final s ("the kidney measure", "she present
+with"). A word from a confusable pair (CONFUSABLE_PAIRS), or a word of 4+ letters whose
+other -s form is a known word, is replaced by its partner when counts of dictated
 clinical text make the partner, between the same two neighbours, at least e**MARGIN times
 more likely. The counts are bigrams.py's. Each change is a Correction (source "context") that
 the technician sees; a word heard with probability >= KEEP_ABOVE is left alone.
@@ -33,12 +34,13 @@ _PARTNERS = {  # each word's partners, in CONFUSABLE_PAIRS order
 }
 MARGIN = 3.0  # nats: the partner must be ~20x more likely in this context
 KEEP_ABOVE = 0.95  # a function word heard this surely is not changed
+MIN_FORM_COUNT = 3  # a word's other -s form must be this common in the counts
 _SMOOTHING = 1.0
 
 
 def context_corrections(words: Sequence[Word]) -> list[Correction]:
-    """One Correction per confusable function word whose partner fits its neighbours
-    MARGIN nats better (a bigram model on each side)."""
+    """One Correction per confusable word whose partner (or other -s form) fits its
+    neighbours MARGIN nats better (a bigram model on each side)."""
     counts = load_counts()
     if not counts:
         return []
@@ -55,14 +57,25 @@ def context_corrections(words: Sequence[Word]) -> list[Correction]:
         if part is None or word.confidence >= KEEP_ABOVE:
             continue
         heard = part.group(2).lower()
-        if heard not in _PARTNERS:
+        partners = _PARTNERS.get(heard) or _number_forms(heard, unigrams)
+        if not partners:
             continue
         before = neighbour(parts, i - 1, part.group(1), side="before")
         after = neighbour(parts, i + 1, part.group(3), side="after")
         base = logp(heard, before) + logp(after, heard)
-        gain, best = max((logp(p, before) + logp(after, p) - base, p) for p in _PARTNERS[heard])
+        gain, best = max((logp(p, before) + logp(after, p) - base, p) for p in partners)
         if gain < MARGIN:
             continue
         score = round(min(1.0, gain / (2 * MARGIN)), 3)
         found.append(word_correction(word, i, best, "context", score))
     return found
+
+
+def _number_forms(heard: str, unigrams: dict[str, int]) -> list[str]:
+    """The word's other -s form ("measure"/"measures", "presents"/"present"): a final s
+    is the sound most easily lost or added, and neighbours tell which was said ("the
+    kidney measures", "she presents with"). Short words are the pairs' business."""
+    if len(heard) < 4:
+        return []
+    other = heard[:-1] if heard.endswith("s") and not heard.endswith("ss") else heard + "s"
+    return [other] if unigrams.get(other, 0) >= MIN_FORM_COUNT else []

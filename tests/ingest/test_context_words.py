@@ -1,4 +1,5 @@
-"""Confusable function words corrected from clinical word-pair counts (context_words.py)."""
+"""Confusable words (function-word pairs, -s forms) corrected from clinical word-pair
+counts (context_words.py)."""
 
 from __future__ import annotations
 
@@ -51,3 +52,17 @@ def test_no_counts_file_means_no_changes(monkeypatch: pytest.MonkeyPatch, tmp_pa
         assert fixes("History/0.9 on/0.6 hypertension./0.9") == []
     finally:
         load_counts.cache_clear()
+
+
+def test_a_lost_or_added_final_s_is_put_back_from_its_neighbours() -> None:
+    assert fixes("She/0.9 present/0.8 with/0.9 chest/0.9 pain./0.9") == [
+        ("present", "presents", "context")
+    ]
+    assert fixes("review/0.9 of/0.9 system/0.6 is/0.9 negative./0.9") == [
+        ("system", "systems", "context")
+    ]
+    assert fixes("fever/0.9 and/0.9 chill./0.5") == [("chill.", "chills", "context")]
+    # Either form that fits stays, and so does one heard surely.
+    assert fixes("She/0.9 presents/0.8 with/0.9 chest/0.9 pain./0.9") == []
+    assert fixes("the/0.9 lungs/0.6 are/0.9 clear./0.9") == []
+    assert fixes(f"She/0.9 present/{KEEP_ABOVE} with/0.9 chest/0.9 pain./0.9") == []
