@@ -22,7 +22,10 @@ _M_ARENA_MAX = -8  # glibc's mallopt() parameter number
 # measured on 2 cores, beam 5, 452 s of dev dictations: decoding took 23 s with 2
 # threads vs 16 s with 1, while encoding took 6.7 s vs 11 s. So on the CPU a second
 # model replica (tiny.en int8: +63 MB RSS) encodes and aligns with all `whisper_threads`
-# and the beam search runs on `whisper_decode_threads` (default 1).
+# and the beam search runs on `whisper_decode_threads`. By default (-1, auto) only a model
+# of at most SPLIT_MAX_MB on disk (tiny, base) gets the copy: a larger model's copy costs
+# hundreds of MB to GBs, and its heavier decoder was not measured to gain from 1 thread.
+SPLIT_MAX_MB = 200
 
 
 class SpeechModelError(RuntimeError):
@@ -108,19 +111,23 @@ def cap_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
 
 
 def load_whisper(
-    source: str, device: str, compute_type: str, threads: int, decode_threads: int
+    source: str, device: str, compute_type: str, threads: int, decode_threads: int | None
 ) -> tuple[Any, int]:
     """A WhisperModel and how many beam searches it runs side by side. On the CPU with
     fewer decode than encode threads, its encoder and word alignment run on a second,
     wider replica (see the note on threads at the top of this module), and it decodes
-    `threads // decode_threads` parts of a long recording at once."""
+    `threads // decode_threads` parts of a long recording at once. `decode_threads`
+    None is auto: 1 for a model of at most SPLIT_MAX_MB, else all `threads`."""
     from faster_whisper import WhisperModel
 
-    split = device == "cpu" and decode_threads < threads
-    if split and not os.path.isdir(source):
+    if device == "cpu" and not os.path.isdir(source):
         from faster_whisper.utils import download_model
 
         source = download_model(source, local_files_only=True)  # a hub id, cached
+    if decode_threads is None:
+        small = _weights_mb(source) <= SPLIT_MAX_MB
+        decode_threads = 1 if small else threads
+    split = device == "cpu" and decode_threads < threads
     decoders = threads // decode_threads if split else 1
     model = WhisperModel(
         source,
@@ -138,6 +145,11 @@ def load_whisper(
         )
         model.model = _SplitThreads(wide=wide, narrow=model.model)
     return model, decoders
+
+
+def _weights_mb(folder: str) -> float:
+    weights = Path(folder) / "model.bin"
+    return weights.stat().st_size / 2**20 if weights.is_file() else float("inf")
 
 
 class _SplitThreads:

@@ -222,6 +222,24 @@ def test_beam_search_threads_split_from_encoder_threads(transcriber: Transcriber
     assert Transcriber(Settings(whisper_decode_threads=0)).settings.whisper_decode_threads == 0
 
 
+def test_auto_decode_threads_copy_only_a_small_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Auto (-1, the default) gives tiny.en its wide copy; a model over SPLIT_MAX_MB on
+    disk (here: the limit lowered below tiny.en's size) keeps one copy on all threads."""
+    from chartdrop.ingest import whisper_model
+    from chartdrop.ingest.whisper_model import _SplitThreads, load_whisper, resolve_model
+
+    assert Settings().whisper_decode_threads == -1
+    source, _ = resolve_model("bundled:tiny.en")
+    small, decoders = load_whisper(source, "cpu", "int8", threads=2, decode_threads=None)
+    assert isinstance(small.model, _SplitThreads) and decoders == 2
+    monkeypatch.setattr(whisper_model, "SPLIT_MAX_MB", 1)
+    large, decoders = load_whisper(source, "cpu", "int8", threads=2, decode_threads=None)
+    assert not isinstance(large.model, _SplitThreads) and decoders == 1
+    # Asked for explicitly, the copy is made whatever the size.
+    forced, decoders = load_whisper(source, "cpu", "int8", threads=2, decode_threads=1)
+    assert isinstance(forced.model, _SplitThreads) and decoders == 2
+
+
 def test_long_chunks_split_at_a_quiet_point_for_parallel_decoders() -> None:
     from chartdrop.ingest import speech
 
