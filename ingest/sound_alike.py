@@ -49,6 +49,25 @@ NEAREST_KEYS = 100  # sound keys scored per run (ties are many: "menus" has ~70 
 SOURCE = "sound-alike"
 _COMMAND_WORDS = frozenset(w for key in COMMANDS for w in key)
 _SHORT_WORDS = frozenset({"a", "an"})  # the only words under 3 letters a run may hold
+# Words that a person's name follows ("patient maria lopez", "doctor alan grant"): the
+# next NAME_REACH words may be a name even when not capitalised, and are left alone.
+NAME_LABELS = frozenset(
+    [
+        "patient",
+        "patients",
+        "name",
+        "named",
+        "doctor",
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mister",
+        "by",
+    ]
+)
+NAME_REACH = 2
 _Parts = re.Match[str] | None  # a word's WORD_EDGES match
 
 
@@ -99,8 +118,13 @@ def sound_alike_corrections(words: Sequence[Word]) -> list[Correction]:
         return []
     parts = [WORD_EDGES.match(w.text.strip()) for w in words]
     heard = [p.group(2).lower() if p else "" for p in parts]
+    after_label = _after_name_label(heard)
     doubtful = [
-        p is not None and w.confidence < GATE and _may_change(h) and not _name(parts, k)
+        p is not None
+        and w.confidence < GATE
+        and _may_change(h)
+        and not after_label[k]
+        and not _name(parts, k)
         for k, (w, p, h) in enumerate(zip(words, parts, heard, strict=True))
     ]
     english = _english()
@@ -127,6 +151,16 @@ def _may_change(word: str) -> bool:
         and "'" not in word  # contractions ("can't", "he'd")
         and word not in _COMMAND_WORDS
     )
+
+
+def _after_name_label(heard: Sequence[str]) -> list[bool]:
+    """Whether each word is within NAME_REACH words after a NAME_LABELS word."""
+    out = [False] * len(heard)
+    for k, word in enumerate(heard):
+        if word in NAME_LABELS:
+            for j in range(k + 1, min(k + 1 + NAME_REACH, len(heard))):
+                out[j] = True
+    return out
 
 
 def _name(parts: Sequence[_Parts], k: int) -> bool:

@@ -62,6 +62,9 @@ def test_words_that_fit_or_were_heard_surely_stay() -> None:
 def test_names_commands_and_contractions_are_left_alone() -> None:
     # "Doctor Menus" is a name: capitalised inside a sentence.
     assert fixes("seen/0.9 by/0.9 Doctor/0.9 Menus/0.2 today./0.9") == []
+    # Lower-case words right after "patient", "doctor", ... may be a name too: unguarded,
+    # "maria lopes" would have become "prolapse".
+    assert fixes("on/0.9 patient/0.9 maria/0.4 lopes/0.4 date/0.9 of/0.9 birth/0.9") == []
     assert fixes("120/0.9 slash/0.3 80/0.9") == []
     assert fixes("she/0.9 can't/0.2 walk./0.9") == []
     # Sentence-initial capitals are not names: "Menus return" starts a sentence.
