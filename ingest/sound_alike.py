@@ -51,22 +51,8 @@ _COMMAND_WORDS = frozenset(w for key in COMMANDS for w in key)
 _SHORT_WORDS = frozenset({"a", "an"})  # the only words under 3 letters a run may hold
 # Words that a person's name follows ("patient maria lopez", "doctor alan grant"): the
 # next NAME_REACH words may be a name even when not capitalised, and are left alone.
-NAME_LABELS = frozenset(
-    [
-        "patient",
-        "patients",
-        "name",
-        "named",
-        "doctor",
-        "dr",
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "mister",
-        "by",
-    ]
-)
+_NAME_LABEL_WORDS = "patient patients name named doctor dr mr mrs ms miss mister by"
+NAME_LABELS = frozenset(_NAME_LABEL_WORDS.split())
 NAME_REACH = 2
 _Parts = re.Match[str] | None  # a word's WORD_EDGES match
 
