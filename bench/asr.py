@@ -308,6 +308,7 @@ def main() -> None:
         f"{'system':<22}{'WER':>7}{'WER clean':>11}{'WER noisy':>11}{'med recall':>12}"
         f"{'RTF':>8}{'peak MB':>9}"
     )
+    overall: dict[str, float] = {}
     for mode, run in runs.items():
         for name, hyps in run["hyp"].items():
             errs = {True: [0, 0], False: [0, 0]}
@@ -321,6 +322,7 @@ def main() -> None:
                 total += len(ts)
             all_e = errs[True][0] + errs[False][0]
             all_n = errs[True][1] + errs[False][1]
+            overall[name] = all_e / all_n
             print(
                 f"{mode + ':' + name:<22}{all_e / all_n:>7.3f}"
                 f"{errs[False][0] / max(1, errs[False][1]):>11.3f}"
@@ -328,6 +330,8 @@ def main() -> None:
                 f"{hit / max(1, total):>11.1%}"
                 f"{audio / run['wall']:>8.1f}{run['peak_mb']:>9.0f}"
             )
+    if "bare" in overall:  # the issue's target: chartdrop's WER at most 0.7x bare's
+        print(f"WER chartdrop / bare: {overall['chartdrop'] / overall['bare']:.2f}x")
     cd = runs["chartdrop"]
     print(
         f"chartdrop: {cd['corrections']} lexicon correction(s), {cd['low']} low-confidence "
