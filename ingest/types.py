@@ -55,8 +55,9 @@ class Correction:
 
     original: str
     replacement: str
-    score: float  # 0..1 sound-alike/spelling similarity (context bonus included)
-    source: str  # lexicon: "medication", "problem", "procedure" or "site"
+    score: float  # 0..1: similarity (lexicon) or how far context favours the change
+    source: str  # lexicon ("medication", "problem", "procedure", "site", "dictionary"),
+    # "compound", "phrase", "context" (context_words.py) or "sound-alike" (sound_alike.py)
     first_word: int
     last_word: int
     confidence: float  # the recogniser's mean word probability over the phrase

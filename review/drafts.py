@@ -101,9 +101,13 @@ def source_view(draft: DraftEntry) -> dict[str, Any]:
     transcript = draft.document.transcript
     lines: list[list[dict[str, Any]]] = []
     pages: dict[int, list[dict[str, Any]]] = {}
-    for segment in transcript.segments if transcript else []:
+    segments = transcript.segments if transcript else []
+    fixes = _fixes_by_word(segments)
+    index = -1  # the document's word index, as corrections count it
+    for segment in segments:
         line = []
         for word in segment.get("words") or []:
+            index += 1
             conf = word.get("confidence")
             low = conf is not None and conf < LOW_CONFIDENCE
             if word.get("box") and word.get("page"):
@@ -112,6 +116,7 @@ def source_view(draft: DraftEntry) -> dict[str, Any]:
                     {"t": word["text"], "c": conf, "low": low, "b": [left, top, width, height]}
                 )
             elif word.get("start") is not None:
+                fix = fixes.get(index)
                 line.append(
                     {
                         "text": word["text"],
@@ -119,12 +124,33 @@ def source_view(draft: DraftEntry) -> dict[str, Any]:
                         "end": word.get("end") or word["start"],
                         "conf": conf,
                         "low": low,
+                        # An automatic correction covering this word: why, and (on its
+                        # last word) what was written instead.
+                        "fix": _fix_note(fix) if fix else None,
+                        "fix_to": fix["replacement"] if fix and fix["last_word"] == index else None,
                     }
                 )
         if line:
             lines.append(line)
     page_count = (transcript.pages if transcript else None) or (max(pages) if pages else 0)
     return {"lines": lines, "boxes": pages, "page_count": page_count}
+
+
+def _fixes_by_word(segments: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Each corrected word's correction (a speech segment's `corrections`)."""
+    out: dict[int, dict[str, Any]] = {}
+    for segment in segments:
+        for fix in segment.get("corrections") or []:
+            for k in range(int(fix["first_word"]), int(fix["last_word"]) + 1):
+                out[k] = fix
+    return out
+
+
+def _fix_note(fix: dict[str, Any]) -> str:
+    return (
+        f"heard \u201c{fix['original']}\u201d, written \u201c{fix['replacement']}\u201d "
+        f"({fix['source']} correction, score {float(fix['score']):.2f})"
+    )
 
 
 def demographic_rows(draft: DraftEntry) -> list[dict[str, Any]]:

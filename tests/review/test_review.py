@@ -168,6 +168,44 @@ def test_markup_in_a_transcript_is_escaped(desk: Desk, client: TestClient) -> No
     assert "\\u003cscript\\u003e" in page
 
 
+def test_automatic_corrections_are_marked_in_the_source(desk: Desk, client: TestClient) -> None:
+    """Each word chartdrop changed is shown struck through, with what it wrote and why."""
+    draft_id = desk.draft_from_text()
+    words = [
+        {"text": w, "confidence": c, "start": float(k), "end": k + 0.8}
+        for k, (w, c) in enumerate(
+            [("systemic", 0.9), ("menus", 0.3), ("return.", 0.9), ("<b>a", 0.4), ("trail", 0.5)]
+        )
+    ]
+    fixes = [
+        {"original": "menus", "replacement": "venous", "source": "sound-alike", "score": 0.79,
+         "first_word": 1, "last_word": 1, "confidence": 0.3},
+        {"original": "<b>a trail", "replacement": "atrial", "source": "problem", "score": 0.91,
+         "first_word": 3, "last_word": 4, "confidence": 0.45},
+    ]  # fmt: skip
+    segments = [
+        {"text": "systemic venous return.", "words": words[:3], "corrections": fixes[:1]},
+        {"text": "atrial", "words": words[3:], "corrections": fixes[1:]},
+    ]
+    with desk.factory.begin() as session:
+        draft = session.get(DraftEntry, draft_id)
+        assert draft is not None
+        draft.document.kind = "audio"
+        session.execute(
+            update(Transcript)
+            .where(Transcript.document_id == draft.document_id)
+            .values(segments=segments)
+        )
+    logged_in(client, "tech1")
+    page = client.get(f"/drafts/{draft_id}").text
+    assert page.count('class="w fixed"') + page.count('class="w low fixed"') == 3
+    assert '<ins class="fix"' in page and ">venous</ins>" in page and ">atrial</ins>" in page
+    assert "heard \u201cmenus\u201d, written \u201cvenous\u201d (sound-alike correction" in page
+    # The replacement follows the last word of a multi-word correction, and text is escaped.
+    assert page.index(">trail</span>") < page.index(">atrial</ins>")
+    assert "<b>a" not in page and "&lt;b&gt;a" in page
+
+
 def test_source_file_is_served_only_from_the_archive(desk: Desk, client: TestClient) -> None:
     draft_id = desk.draft_from_text()
     logged_in(client, "tech1")
