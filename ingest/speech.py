@@ -217,7 +217,9 @@ class Transcriber:
         if done.low_confidence_words:
             warnings.append(f"{done.low_confidence_words} low-confidence word(s) to check")
         if done.corrections:
-            warnings.append(f"{len(done.corrections)} word(s) corrected from the lexicon")
+            warnings.append(
+                f"{len(done.corrections)} word(s) corrected automatically, marked in the source"
+            )
         return TextResult(
             text=done.text,
             kind=DocumentKind.AUDIO,
