@@ -37,10 +37,11 @@ class Settings:
     whisper_threads: int = 2
     """CPU threads per transcription."""
     whisper_decode_threads: int = -1
-    """CPU threads for the beam search, when fewer than `whisper_threads`: the encoder then runs
-    on a second copy of the model with all threads (faster for tiny.en; the copy costs memory,
-    +63 MB for tiny.en, more for larger models). 0 means `whisper_threads` and one copy; -1
-    (auto) means 1 for a model of at most 200 MB on disk (tiny, base), else one copy."""
+    """CPU threads per decoder, when fewer than `whisper_threads`: a recording is then cut into
+    parts decoded side by side, `whisper_threads // whisper_decode_threads` at once (faster for
+    tiny.en, whose beam search gains little from a second thread). 0 means one decoder on
+    `whisper_threads`; -1 (auto) means 1 for a model of at most 200 MB on disk (tiny, base),
+    else one decoder."""
     whisper_beam_size: int = 5
     """Beam width for decoding."""
     language: str = "en"

@@ -156,7 +156,7 @@ class Transcriber:
         cap_malloc_arenas()
         threads = cpu_threads(self.settings.whisper_threads)
         wanted = self.settings.whisper_decode_threads
-        decode_threads: int | None = None  # auto (-1): see whisper_model.SPLIT_MAX_MB
+        decode_threads: int | None = None  # auto (-1): see whisper_model.PARALLEL_MAX_MB
         if wanted > 0:
             decode_threads = min(threads, cpu_threads(wanted))
         elif wanted == 0:

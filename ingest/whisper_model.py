@@ -16,16 +16,18 @@ BUNDLED_PREFIX = "bundled:"
 MALLOC_ARENAS = 2  # see cap_malloc_arenas
 _M_ARENA_MAX = -8  # glibc's mallopt() parameter number
 
-# Beam search threads on the CPU. The encoder (one big 30 s matrix product per window)
-# and word alignment gain from every thread, but tiny.en's beam search is many small
-# per-token steps where OpenMP synchronisation costs more than a second thread gives:
-# measured on 2 cores, beam 5, 452 s of dev dictations: decoding took 23 s with 2
-# threads vs 16 s with 1, while encoding took 6.7 s vs 11 s. So on the CPU a second
-# model replica (tiny.en int8: +63 MB RSS) encodes and aligns with all `whisper_threads`
-# and the beam search runs on `whisper_decode_threads`. By default (-1, auto) only a model
-# of at most SPLIT_MAX_MB on disk (tiny, base) gets the copy: a larger model's copy costs
-# hundreds of MB to GBs, and its heavier decoder was not measured to gain from 1 thread.
-SPLIT_MAX_MB = 200
+# Beam search threads on the CPU. tiny.en's beam search is many small per-token steps
+# where OpenMP synchronisation costs more than a second thread gives: measured on 2 cores,
+# beam 5, 452 s of dev dictations, decoding took 23 s with 2 threads vs 16 s with 1. So a
+# recording is cut into parts (speech._parts) decoded side by side, each part (encoder,
+# beam search and word alignment) on `whisper_decode_threads` threads of its own
+# CTranslate2 worker. An earlier layout kept a second, 2-thread model copy for encoding
+# and alignment: it cost 63 MB, its encoder contended with the other part's beam search,
+# and alternating runs (5 each, same machine) gave 24.1x real time for it against 25.3x
+# for this one. By default (-1, auto) only a model of at most PARALLEL_MAX_MB on disk
+# (tiny, base) is decoded this way: a larger model's heavier decoder was not measured to
+# gain from 1 thread, so it keeps all threads on one decoder.
+PARALLEL_MAX_MB = 200
 
 
 class SpeechModelError(RuntimeError):
@@ -113,61 +115,37 @@ def cap_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
 def load_whisper(
     source: str, device: str, compute_type: str, threads: int, decode_threads: int | None
 ) -> tuple[Any, int]:
-    """A WhisperModel and how many beam searches it runs side by side. On the CPU with
-    fewer decode than encode threads, its encoder and word alignment run on a second,
-    wider replica (see the note on threads at the top of this module), and it decodes
-    `threads // decode_threads` parts of a long recording at once. `decode_threads`
-    None is auto: 1 for a model of at most SPLIT_MAX_MB, else all `threads`."""
+    """A WhisperModel and how many parts of a recording it decodes side by side: on the CPU
+    with fewer decode than total threads, `threads // decode_threads` workers of
+    `decode_threads` threads each (see the note on threads at the top of this module).
+    `decode_threads` None is auto: 1 for a model of at most PARALLEL_MAX_MB, else all."""
     from faster_whisper import WhisperModel
 
-    if device == "cpu" and not os.path.isdir(source):
-        from faster_whisper.utils import download_model
-
-        source = download_model(source, local_files_only=True)  # a hub id, cached
     if decode_threads is None:
-        small = _weights_mb(source) <= SPLIT_MAX_MB
-        decode_threads = 1 if small else threads
-    split = device == "cpu" and decode_threads < threads
-    decoders = threads // decode_threads if split else 1
+        decode_threads = threads
+        if device == "cpu":
+            if not os.path.isdir(source):
+                from faster_whisper.utils import download_model
+
+                source = download_model(source, local_files_only=True)  # a hub id, cached
+            if _weights_mb(source) <= PARALLEL_MAX_MB:
+                decode_threads = 1
+    parallel = device == "cpu" and decode_threads < threads
+    decoders = threads // decode_threads if parallel else 1
     model = WhisperModel(
         source,
         device=device,
         compute_type=compute_type,
-        cpu_threads=decode_threads if split else threads,
-        num_workers=decoders,  # CTranslate2 replicas, for concurrent generate() calls
+        cpu_threads=decode_threads if parallel else threads,
+        num_workers=decoders,  # CTranslate2 workers, for concurrent calls
         local_files_only=True,
     )
-    if split:
-        import ctranslate2
-
-        wide = ctranslate2.models.Whisper(
-            source, device=device, compute_type=compute_type, intra_threads=threads
-        )
-        model.model = _SplitThreads(wide=wide, narrow=model.model)
     return model, decoders
 
 
 def _weights_mb(folder: str) -> float:
     weights = Path(folder) / "model.bin"
     return weights.stat().st_size / 2**20 if weights.is_file() else float("inf")
-
-
-class _SplitThreads:
-    """A ctranslate2 Whisper model whose encode() and align() go to `wide` and all
-    else (generate(), the beam search) to `narrow`; both replicas hold the same model."""
-
-    def __init__(self, wide: Any, narrow: Any) -> None:
-        self._wide = wide
-        self._narrow = narrow
-
-    def encode(self, *args: Any, **kwargs: Any) -> Any:
-        return self._wide.encode(*args, **kwargs)
-
-    def align(self, *args: Any, **kwargs: Any) -> Any:
-        return self._wide.align(*args, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._narrow, name)
 
 
 def load_problem(model_name: str, exc: Exception) -> str:

@@ -206,38 +206,36 @@ def test_dss_dictation_is_refused_clearly(tmp_path: Path) -> None:
         read_document(path, Settings())
 
 
-def test_beam_search_threads_split_from_encoder_threads(transcriber: Transcriber) -> None:
-    """On the CPU the default settings decode on 1 thread and encode on all: the model's
-    encode/align go to a second, wider replica; 0 decode threads keeps one model."""
-    from chartdrop.ingest.whisper_model import _SplitThreads, load_whisper, resolve_model
+def test_parts_are_decoded_side_by_side_one_thread_each(transcriber: Transcriber) -> None:
+    """On the CPU the default settings give tiny.en two 1-thread CTranslate2 workers, so
+    a recording's two parts decode at once; 0 decode threads keeps one worker on all."""
+    from chartdrop.ingest.whisper_model import load_whisper, resolve_model
 
-    split = transcriber.model.model
-    assert isinstance(split, _SplitThreads)
-    assert split._wide is not split._narrow
-    assert split.is_multilingual is split._narrow.is_multilingual  # all else: the narrow one
-    assert transcriber.decoders == 2
+    assert transcriber.decoders == 2 and transcriber.model.model.num_workers == 2
     source, _ = resolve_model("bundled:tiny.en")
     single, decoders = load_whisper(source, "cpu", "int8", threads=2, decode_threads=2)
-    assert not isinstance(single.model, _SplitThreads) and decoders == 1
+    assert decoders == 1 and single.model.num_workers == 1
     assert Transcriber(Settings(whisper_decode_threads=0)).settings.whisper_decode_threads == 0
 
 
-def test_auto_decode_threads_copy_only_a_small_model(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Auto (-1, the default) gives tiny.en its wide copy; a model over SPLIT_MAX_MB on
-    disk (here: the limit lowered below tiny.en's size) keeps one copy on all threads."""
+def test_auto_decode_threads_parallel_only_for_a_small_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Auto (-1, the default) decodes tiny.en in parallel parts; a model over PARALLEL_MAX_MB
+    on disk (here: the limit lowered below tiny.en's size) keeps one decoder on all threads."""
     from chartdrop.ingest import whisper_model
-    from chartdrop.ingest.whisper_model import _SplitThreads, load_whisper, resolve_model
+    from chartdrop.ingest.whisper_model import load_whisper, resolve_model
 
     assert Settings().whisper_decode_threads == -1
     source, _ = resolve_model("bundled:tiny.en")
     small, decoders = load_whisper(source, "cpu", "int8", threads=2, decode_threads=None)
-    assert isinstance(small.model, _SplitThreads) and decoders == 2
-    monkeypatch.setattr(whisper_model, "SPLIT_MAX_MB", 1)
+    assert decoders == 2 and small.model.num_workers == 2
+    monkeypatch.setattr(whisper_model, "PARALLEL_MAX_MB", 1)
     large, decoders = load_whisper(source, "cpu", "int8", threads=2, decode_threads=None)
-    assert not isinstance(large.model, _SplitThreads) and decoders == 1
-    # Asked for explicitly, the copy is made whatever the size.
+    assert decoders == 1 and large.model.num_workers == 1
+    # Asked for explicitly, parallel parts whatever the size.
     forced, decoders = load_whisper(source, "cpu", "int8", threads=2, decode_threads=1)
-    assert isinstance(forced.model, _SplitThreads) and decoders == 2
+    assert decoders == 2 and forced.model.num_workers == 2
 
 
 def test_long_chunks_split_at_a_quiet_point_for_parallel_decoders() -> None:
