@@ -85,3 +85,21 @@ def word_correction(
         start=word.start,
         end=word.end,
     )
+
+
+def window_correction(
+    window: Sequence[Word], first: int, replacement: str, source: str, score: float
+) -> Correction:
+    """A Correction replacing the run of words `window`, the first of them at word index
+    `first`; its confidence is their mean probability."""
+    return Correction(
+        original=" ".join(w.text for w in window),
+        replacement=replacement,
+        score=score,
+        source=source,
+        first_word=first,
+        last_word=first + len(window) - 1,
+        confidence=round(sum(w.confidence for w in window) / len(window), 4),
+        start=window[0].start,
+        end=window[-1].end,
+    )

@@ -31,6 +31,7 @@ from rapidfuzz.distance import Levenshtein
 
 from .bigrams import WORD_EDGES, BigramCounts, load_counts, neighbour
 from .dictation_rules import COMMANDS
+from .phrases import window_correction
 from .types import Correction, Word
 from .wordlists import everyday_english
 
@@ -202,15 +203,5 @@ def _best(
         return None
     if first.group(2)[:1].isupper():
         choice = choice.capitalize()
-    window = words[i:end]
-    return Correction(
-        original=" ".join(w.text for w in window),
-        replacement=choice,
-        score=round(min(1.0, 0.5 + gain / (4 * MARGIN)), 3),
-        source=SOURCE,
-        first_word=i,
-        last_word=end - 1,
-        confidence=round(mean, 4),
-        start=window[0].start,
-        end=window[-1].end,
-    )
+    score = round(min(1.0, 0.5 + gain / (4 * MARGIN)), 3)
+    return window_correction(words[i:end], i, choice, SOURCE, score)

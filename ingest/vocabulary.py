@@ -28,7 +28,7 @@ from chartdrop.nlp import resources
 
 from .context_words import context_corrections
 from .numbers_spoken import DIGIT_WORDS
-from .phrases import phrase_corrections
+from .phrases import phrase_corrections, window_correction
 from .sound_alike import similarity, sound_alike_corrections
 from .types import Correction, Word
 from .wordlists import everyday_english, medical_wordlist_paths, read_wordlist
@@ -245,7 +245,7 @@ def _candidate(
     joined = lexicon.by_letters.get(letters)
     if joined is not None:
         # "cardio version" is "cardioversion": the words were heard right, only split.
-        return _compound(original, joined, i, n, mean, window) if n > 1 else None
+        return _compound(joined, i, window) if n > 1 else None
     if any(w.confidence >= CONFIDENT for w in window):
         return None
     # A non-word ("tricusted") is certainly wrong: any medical word may replace it. A
@@ -263,14 +263,14 @@ def _candidate(
     key = _key(letters)
     keys = lexicon.keys if nonword else lexicon.keys[: lexicon.curated]
     # Many terms share a sound-alike score ("uberine": 30+ keys at 0.75); take them all
-    # (up to 64) so that spelling, in _score, can choose among them.
+    # (up to 64) so that spelling, in similarity(), can choose among them.
     near = process.extract(
         key, keys, scorer=Levenshtein.normalized_similarity, score_cutoff=0.6, limit=64
     )
     if not near:
         return None
     scored = [
-        (_score(letters, float(sound), term), term)
+        (similarity(letters, term.letters, float(sound)), term)
         for _, sound, index in near
         for term in (lexicon.terms[index],)
     ]
@@ -283,39 +283,13 @@ def _candidate(
     everyday = all(_letters(w.text) in lexicon.common for w in window)
     if score < (max(min_score, COMMON_SCORE) if everyday else min_score):
         return None
-    return Correction(
-        original=original,
-        replacement=term.text,
-        score=round(min(score, 1.0), 3),
-        source=term.source,
-        first_word=i,
-        last_word=i + n - 1,
-        confidence=round(mean, 4),
-        start=window[0].start,
-        end=window[-1].end,
-    )
+    return window_correction(window, i, term.text, term.source, round(min(score, 1.0), 3))
 
 
-def _compound(
-    original: str, term: Term, i: int, n: int, mean: float, window: Sequence[Word]
-) -> Correction | None:
+def _compound(term: Term, i: int, window: Sequence[Word]) -> Correction | None:
     if " " in term.text or len(term.letters) < 7:
         return None
-    return Correction(
-        original=original,
-        replacement=term.text,
-        score=1.0,
-        source="compound",
-        first_word=i,
-        last_word=i + n - 1,
-        confidence=round(mean, 4),
-        start=window[0].start,
-        end=window[-1].end,
-    )
-
-
-def _score(letters: str, sound: float, term: Term) -> float:
-    return similarity(letters, term.letters, sound)
+    return window_correction(window, i, term.text, "compound", 1.0)
 
 
 def _drug_context(words: Sequence[Word], i: int, n: int) -> bool:
