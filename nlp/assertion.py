@@ -6,6 +6,7 @@ section rules (resources/sections.json) make everything in PAST MEDICAL HISTORY 
 everything in FAMILY HISTORY familial unless a modifier says otherwise.
 """
 
+from itertools import accumulate
 from typing import Any
 
 from spacy.language import Language
@@ -116,13 +117,24 @@ def _without_idle_boundaries(modifiers: list[Any]) -> list[Any]:
     changes only the scopes of rules terminated by it (its own scope, its span, never moves),
     and scopes only shrink; every "is" and "was" of a note is one, and each modifier kept
     costs a test against every other."""
-    reach = [
-        (m._scope_start, m._scope_end) for m in modifiers if CLAUSE_BOUNDARY in m.rule.terminated_by
-    ]
+    if not modifiers:
+        return modifiers
+    # Per token, whether some such scope reaches it (scopes as [start, end], both inclusive,
+    # as the test below reads them), from a difference array: one pass, not a test per pair.
+    size = max(m._end for m in modifiers) + 2
+    delta = [0] * (size + 1)
+    for m in modifiers:
+        if CLAUSE_BOUNDARY in m.rule.terminated_by:
+            lo, hi = max(m._scope_start, 0), min(m._scope_end, size - 1)
+            if lo <= hi:
+                delta[lo] += 1
+                delta[hi + 1] -= 1
+    reached = list(accumulate(delta))
     return [
         m
         for m in modifiers
-        if m.category != CLAUSE_BOUNDARY or any(lo <= m._end and m._start <= hi for lo, hi in reach)
+        if m.category != CLAUSE_BOUNDARY
+        or any(reached[i] for i in range(max(m._start, 0), m._end + 1))
     ]
 
 

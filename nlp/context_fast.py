@@ -74,6 +74,7 @@ class _TokenPattern:
     def __init__(self, pattern: Sequence[dict[str, Any]]) -> None:
         self.specs: list[tuple[Predicate, str | None]] = []
         first: set[str] = set()
+        limits: list[frozenset[str] | None] = []  # per spec, the lower-case forms it allows
         first_open = True  # still collecting the lower-case forms a match can start with
         self.anywhere = False  # can start at a token whose lower form is not known up front
         for spec in pattern:
@@ -82,6 +83,7 @@ class _TokenPattern:
                 raise UnsupportedPattern(f"OP {op!r}")
             predicate, lowers = _spec_predicate(spec)
             self.specs.append((predicate, op))
+            limits.append(lowers)
             if first_open:
                 if lowers is None:
                     self.anywhere = True
@@ -98,14 +100,11 @@ class _TokenPattern:
         self.single_word = (
             len(pattern) == 1 and pattern[0].get("OP") is None and set(pattern[0]) == {"LOWER"}
         )
-        # The lower-case forms the token after a match's first can take, where the pattern
-        # fixes them (a first spec matching exactly one token, then a required limited spec):
-        # most patterns that start at a common word ("is", "not") fail there, without `ends`.
-        self.second: frozenset[str] | None = None
-        if len(pattern) >= 2 and pattern[0].get("OP") is None and not self.anywhere:
-            _, lowers = _spec_predicate(pattern[1])
-            if lowers is not None and pattern[1].get("OP") in (None, "+"):
-                self.second = lowers
+        # The lower-case forms the second token of a match can take, where every path through
+        # the pattern limits them and no match is one token long: most patterns that start at
+        # a common word ("is", "and", ",") fail there, without exploring them in `ends`.
+        ops = [op for _, op in self.specs]
+        self.second = None if self.anywhere else _second_lowers(ops, limits)
 
     def ends(self, i: int, toks: Sequence[tuple[str, int, int, int]]) -> set[int]:
         n = len(toks)
@@ -182,6 +181,7 @@ class RuleMatcher:
             else:
                 raise UnsupportedPattern("regular-expression rules")
         self.order = {id(rule): n for n, (rule, _) in enumerate(self.patterns)}
+        self.starters = frozenset(self.by_first) | frozenset(self.phrase_first)
         self._lower_of: dict[int, str] = {}
 
     def __call__(self, doc: Doc) -> list[tuple[Any, int, int]]:
@@ -191,8 +191,14 @@ class RuleMatcher:
         phrase_hits: list[tuple[Any, int, int]] = []
         by_first, anywhere, phrase_first = self.by_first, self.anywhere, self.phrase_first
         order = self.order
-        for i, tok in enumerate(toks):
-            low = tok[0]
+        # Most tokens start no rule: find the few that can in one pass, then test those.
+        starters = self.starters
+        if anywhere:
+            positions: Iterable[int] = range(n)
+        else:
+            positions = [i for i, tok in enumerate(toks) if tok[0] in starters]
+        for i in positions:
+            low = toks[i][0]
             candidates = by_first.get(low, ())
             after = toks[i + 1][0] if i + 1 < n else None
             for group in (candidates, anywhere):
@@ -221,16 +227,44 @@ def _token_tuples(doc: Doc, cache: dict[int, str]) -> list[tuple[str, int, int, 
         return []
     strings = doc.vocab.strings
     table = doc.to_array(_ATTRS)
-    lowers = []
-    for low in table[:, 0].tolist():  # by column: a 2-D tolist() costs 6x as much
-        text = cache.get(low)
+    keys = table[:, 0].tolist()  # by column: a 2-D tolist() costs 6x as much
+    lowers = list(map(cache.get, keys))  # C-level lookups; misses filled in below
+    for i, text in enumerate(lowers) if None in lowers else ():
         if text is None:
-            text = strings[low]
+            text = lowers[i] = strings[keys[i]]
             if len(cache) < _CACHE_SIZE:
-                cache[low] = text
-        lowers.append(text)
+                cache[keys[i]] = text
     columns = (table[:, 1].tolist(), table[:, 2].tolist(), table[:, 3].tolist())
     return list(zip(lowers, *columns, strict=True))
+
+
+def _second_lowers(
+    ops: list[str | None], limits: list[frozenset[str] | None]
+) -> frozenset[str] | None:
+    """The lower-case forms a match's second token can take over every path through the
+    specs (their `OP`s and `LOWER` limits), or None if a match can be one token long or some
+    reachable spec takes any form."""
+
+    def closure(states: set[int]) -> set[int]:  # add the states reachable by skipping ?/*
+        out, todo = set(), list(states)
+        while todo:
+            k = todo.pop()
+            if k not in out:
+                out.add(k)
+                if k < len(ops) and ops[k] in ("?", "*"):
+                    todo.append(k + 1)
+        return out
+
+    after_first: set[int] = set()
+    for k in closure({0}) - {len(ops)}:
+        after_first |= {k, k + 1} if ops[k] in ("*", "+") else {k + 1}
+    lowers: set[str] = set()
+    for k in closure(after_first):
+        limit = limits[k] if k < len(ops) else None
+        if limit is None:
+            return None
+        lowers |= limit
+    return frozenset(lowers)
 
 
 def prune_overlapping(matches: list[tuple[Any, int, int]]) -> list[tuple[Any, int, int]]:
@@ -323,13 +357,14 @@ def resolve_graph(graph: Any) -> None:
         first = modifiers[i]
         for j in range(i + 1, count):
             second = modifiers[j]
-            if _overlaps(
+            # _overlaps inlined (this runs for every pair); scopes re-read after each call.
+            a0, a1, b0, b1 = (
                 first._scope_start, first._scope_end, second._scope_start, second._scope_end
-            ):
+            )  # fmt: skip
+            if a0 <= b0 < a1 or a0 < b1 <= a1:
                 first.limit_scope(second)
-            if _overlaps(
-                second._scope_start, second._scope_end, first._scope_start, first._scope_end
-            ):
+                a0, a1 = first._scope_start, first._scope_end
+            if b0 <= a0 < b1 or b0 < a1 <= b1:
                 second.limit_scope(first)
     if graph.prune_on_modifier_overlap:  # medspaCy's own pass, unchanged (off by default)
         for i in range(len(modifiers) - 1, -1, -1):
