@@ -42,6 +42,9 @@ def test_pdfs_by_content(tmp_path: Path) -> None:
         "Caf\u00e9 \u2013 na\u00efve\r\n".encode("cp1252"),
         "Caf\u00e9\r\n".encode("utf-16"),
         b"mrn,date,result\n1,2024-01-01,ok\n2,2024-01-02,ok\n",  # no note column: text
+        # libmagic alone calls these HP-GL plotter files ("PA" is a plotter command)
+        b"PAST MEDICAL HISTORY:, He has difficulty climbing stairs.,SOCIAL HISTORY:, None.",
+        b"PREOPERATIVE DIAGNOSIS: , Achilles tendon rupture, left.,POSTOPERATIVE DIAGNOSIS:",
     ],
 )
 def test_text_by_content(tmp_path: Path, data: bytes) -> None:
