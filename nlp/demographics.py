@@ -22,6 +22,13 @@ from .numbers import NUMBER_WORDS, UNITS, parse_cardinal, parse_digit_string, to
 from .types import DEMOGRAPHIC_FIELDS, Field
 
 _FAMILY = frozenset(resources.read_json("demographics.json")["family_words"])
+# Words naming a relative (not "her", "his", "baby": "a 3-week-old baby boy" is the patient).
+_RELATIVES = _FAMILY - {"her", "his", "their", "baby", "partner"}
+# Relatives that, right after an age, are someone else: "lives with parents; 4-year-old son".
+# Not "child" or "mother": "this 1-year-old child", "a 31-year-old mother of two" are patients.
+_YOUNGER_RELATIVES = frozenset(
+    {"son", "daughter", "brother", "sister", "sibling", "cousin", "grandson", "granddaughter"}
+)
 
 # Label patterns are Caseless (fastregex.py): their matches are on the lower-cased text, so
 # only their offsets and lower-case groups are used.
@@ -55,8 +62,23 @@ _MRN_LEAD = re.compile(r"[ \t]*(?:is\b|was\b)?[ \t:#.,\-]*(?:is\b)?[ \t]*", re.I
 _MRN_TYPED = re.compile(r"(?=[A-Za-z\-]{0,4}\d)[A-Za-z0-9][A-Za-z0-9\-]{2,19}\b")
 _NUMBER_WORD = "|".join(sorted(NUMBER_WORDS, key=len, reverse=True))
 _NUM = rf"(?:\d{{1,3}}|(?:{_NUMBER_WORD})(?:[ \t-]+(?:{_NUMBER_WORD}))*)"
+_HALF = r"(?:[ \t-]+1/2|[ \t-]+and[ \t-]+(?:a|one)[ \t-]+half)?"  # "3-1/2-year-old": 3
 _AGE_PATTERNS = [
-    (Caseless(rf"\b(?P<num>{_NUM})[ \t-]*(?:years?|yrs?)[ \t-]*old\b"), 0.9),
+    # "5-year, 8-month-old", "1-month-26-day-old": the larger unit
+    (
+        Caseless(
+            rf"(?<![/\d])\b(?P<num>{_NUM}){_HALF}[ \t-]*(?P<unit>years?|yrs?|months?)[ \t,-]+"
+            rf"(?:and[ \t]+)?{_NUM}[ \t-]*(?:months?|weeks?|days?)[ \t-]*old\b"
+        ),
+        0.9,
+    ),
+    (
+        Caseless(
+            rf"(?<![/\d])\b(?P<num>{_NUM}){_HALF}[ \t-]*"
+            r"(?P<unit>years?|yrs?|months?|weeks?|days?)[ \t-]*old\b"
+        ),
+        0.9,
+    ),
     (Caseless(r"\b(?P<num>\d{1,3})[ \t]*(?:y/o|y\.o\.|yo|yr old)(?![A-Za-z])"), 0.85),
     (Caseless(rf"\b(?P<num>{_NUM})[ \t]+years?[ \t]+of[ \t]+age\b"), 0.9),
     (
@@ -72,7 +94,7 @@ _SEX_WORDS = {
     "female": "female", "woman": "female", "lady": "female", "girl": "female", "f": "female",
 }  # fmt: skip
 _SEX_AFTER_AGE = Caseless(
-    r"(?:years?|yrs?)[ \t-]*old[ \t,]+(?:[A-Za-z\-]+[ \t]+){0,3}?"
+    r"(?:years?|yrs?|months?|weeks?|days?)[ \t-]*old[ \t,]+(?:[A-Za-z\-]+[ \t]+){0,3}?"
     r"(?P<sex>male|female|man|woman|gentleman|lady|boy|girl)\b"
 )
 _SEX_LABEL = Caseless(r"\b(?:sex|gender)[ \t]*(?::|is)?[ \t]*(?P<sex>male|female|m|f)\b")
@@ -82,8 +104,18 @@ _PRONOUNS = {
 }
 
 
+def _words_before(text: str, start: int, chars: int = 25) -> list[str]:
+    return re.findall(r"[A-Za-z']+", text[max(0, start - chars) : start].lower())
+
+
+def _is_relative(word: str) -> bool:
+    return word in _RELATIVES or (word.endswith("s") and word[:-1] in _RELATIVES)
+
+
 def find_dob(text: str) -> Field | None:
     for m in _DOB_LABEL.finditer(text):
+        if m.group().startswith("born") and any(map(_is_relative, _words_before(text, m.start()))):
+            continue  # "she has one child, a son, born on October 31, 2008"
         hit = date_at(text, m.end(), past=True)
         if hit:
             colon = ":" in text[m.end() : hit[1]]
@@ -150,13 +182,26 @@ def _age_value(phrase: str) -> int | None:
 def find_age(text: str) -> Field | None:
     for pattern, confidence in _AGE_PATTERNS:
         for m in pattern.finditer(text):
-            before = re.findall(r"[A-Za-z']+", text[max(0, m.start() - 25) : m.start()].lower())
+            before = _words_before(text, m.start())
             if (before and before[-1] in _FAMILY) or (len(before) > 1 and before[-2] in _FAMILY):
                 continue  # "her 45-year-old son"
+            after = re.match(r"[ \t]*([A-Za-z']+)", text[m.end() : m.end() + 20])
+            if after and after.group(1).lower().removesuffix("s") in _YOUNGER_RELATIVES:
+                continue  # "lives with mom and dad; 4-year-old son"
             value = _age_value(m.group("num"))
             if value is not None and 0 < value <= 120:
-                return Field(str(value), m.start(), m.end(), confidence)
+                return Field(
+                    _age_text(value, m.groupdict().get("unit")), m.start(), m.end(), confidence
+                )
     return None
+
+
+def _age_text(value: int, unit: str | None) -> str:
+    """Years as a bare number ("67"); an infant's age with its unit ("3 weeks", "1 month")."""
+    unit = (unit or "year").lower().rstrip("s")
+    if unit in ("year", "yr"):
+        return str(value)
+    return f"{value} {unit}{'' if value == 1 else 's'}"
 
 
 def find_sex(text: str) -> Field | None:

@@ -137,6 +137,14 @@ def test_mrn_styles(text: str, mrn: str) -> None:
         ("This 23-year-old white female presents with allergies.", "23", "female"),
         ("Age: 45\nGender: F", "45", "female"),
         ("He is seventy two years of age.", "72", None),
+        ("This is a 3-week-old baby boy transferred to rule out sepsis.", "3 weeks", "male"),
+        ("A 1-month-old girl with fever.", "1 month", "female"),
+        ("She is a six month old female.", "6 months", "female"),
+        ("The patient is a 5-year, 8-month-old male.", "5", "male"),
+        ("This 1-year-old child had a gastrostomy.", "1", None),
+        ("The patient is a 3-1/2-year-old boy.", "3", "male"),
+        ("The patient is a 1-month-26-day-old female.", "1 month", "female"),
+        ("She is a very pleasant 31-year-old mother of two.", "31", None),
     ],
 )
 def test_age_and_sex(text: str, age: str, sex: str | None) -> None:
@@ -147,9 +155,32 @@ def test_age_and_sex(text: str, age: str, sex: str | None) -> None:
         assert value(demo, "sex") == sex
 
 
-def test_relative_age_is_not_the_patients() -> None:
-    demo = extract_demographics("Her 45-year-old son brought her in.")
-    assert demo["age"] is None
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Her 45-year-old son brought her in.",
+        "Lives with mom and dad. Dad is a service manager; 4-year-old son, who is healthy.",
+        "He has a 30-year-old sister with asthma and two 5-year-old daughters.",
+    ],
+)
+def test_relative_age_is_not_the_patients(text: str) -> None:
+    assert extract_demographics(text)["age"] is None
+
+
+def test_infant_age_wins_over_a_siblings() -> None:
+    text = "This is a 3-week-old baby boy. SOCIAL HISTORY: Lives with parents; 4-year-old son."
+    assert value(extract_demographics(text), "age") == "3 weeks"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She has one child, a son, born on October 31, 2008.",
+        "Her mother was born on 03/04/1931 and has diabetes.",
+    ],
+)
+def test_relative_birth_date_is_not_the_patients(text: str) -> None:
+    assert extract_demographics(text)["date_of_birth"] is None
 
 
 @pytest.mark.parametrize(
