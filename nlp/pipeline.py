@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator
 
-import spacy
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -27,6 +26,7 @@ from .doctext import CachingTokenizer, doc_text
 from .lexicon import MENTION_GROUPS
 from .mentions import add_mention_model
 from .sections import Section
+from .tokenizer import blank_english
 from .types import Extraction, Mention
 
 _lock = threading.Lock()
@@ -40,7 +40,7 @@ _section_assertions: dict[str, str] = {
 
 
 def build_pipeline() -> Language:
-    nlp = spacy.blank("en")
+    nlp = blank_english()
     nlp.tokenizer = CachingTokenizer(nlp.tokenizer)  # same tokens, see doctext.py
     nlp.add_pipe("chartdrop_norms")
     add_mention_model(nlp, after="chartdrop_norms")

@@ -6,8 +6,8 @@
   to its last end when the gap between fragments is at most MAX_GAP_CHARS, else one span per
   fragment. MACCROBAT split: files sorted by name, first 80 -> train, last 20 -> dev.
 
-Spans are aligned to the runtime tokenizer (spacy.blank("en")) with alignment_mode="expand";
-overlapping spans are dropped longest-first (spacy.util.filter_spans).
+Spans are aligned to the runtime tokenizer (`nlp.tokenizer.blank_english()`) with
+alignment_mode="expand"; overlapping spans are dropped longest-first (spacy.util.filter_spans).
 
     python -m chartdrop.nlp.training.corpora --out DIR   # writes train.spacy / dev.spacy
 """
@@ -101,11 +101,12 @@ def maccrobat(split: str) -> list[GoldDoc]:
 
 
 def to_docbin(gold: list[GoldDoc]):  # -> spacy.tokens.DocBin
-    import spacy
     from spacy.tokens import DocBin
     from spacy.util import filter_spans
 
-    nlp = spacy.blank("en")
+    from ..tokenizer import blank_english
+
+    nlp = blank_english()
     out = DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"], store_user_data=False)
     for g in gold:
         doc = nlp.make_doc(g.text)

@@ -6,8 +6,9 @@
 
 Text (no labels are read): MTSamples transcriptions, the NCBI disease corpus's *train*
 abstracts and the 80 MACCROBAT2020 *training* files (never the dev/held-out ones). Each
-document is tokenised with the runtime tokenizer (spacy.blank("en")) and lower-cased, one
-document per line, so the vectors' keys are exactly the `LOWER` values the model looks up.
+document is tokenised with the runtime tokenizer (`nlp.tokenizer.blank_english()`) and
+lower-cased, one document per line, so the vectors' keys are exactly the `LOWER` values the
+model looks up.
 fastText skip-gram (the `floret` package in plain fastText mode; training extra only) writes a
 .vec file; `spacy init vectors --attr LOWER --prune N` keeps the N most frequent rows and maps
 every other word to its nearest kept row (so rare words still get a vector). The same text, as
@@ -43,9 +44,9 @@ def unlabeled_texts() -> Iterator[str]:
 
 
 def write_corpus(out: Path) -> int:
-    import spacy
+    from ..tokenizer import blank_english
 
-    nlp = spacy.blank("en")
+    nlp = blank_english()
     words = 0
     with out.open("w", encoding="utf-8") as handle:
         for doc in nlp.tokenizer.pipe(unlabeled_texts(), batch_size=200):
