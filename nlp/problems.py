@@ -38,6 +38,8 @@ MAX_SUGGESTIONS = 3
 # ("pin", "ist"); the common clinical ones are in the curated lexicon.
 MIN_SINGLE_WORD_CHARS = 5
 
+MAX_LABEL_CHARS = 5  # "HEENT:", "SHX:"
+
 _WORD_CACHE_SIZE = 200_000  # (NORM, ORTH) hashes -> (skippable, norm); bounded for long backfills
 
 # Words that negate what follows and are never the first word of a problem's name.
@@ -166,11 +168,16 @@ class ProblemMatcher:
             return doc
         taken = {i for span in lexicon for i in range(span.start, span.end)}
         taken |= _demographic_tokens(doc)
+        headers = [(s.start, s.body_start) for s in getattr(doc._, "sections", None) or ()]
         kept = list(lexicon)
         for span in model:
             key = self._key(span)
             if not key or key in self.stop or any(i in taken for i in range(span.start, span.end)):
                 continue
+            if _is_label(doc, span) or any(
+                span.start_char < end and start < span.end_char for start, end in headers
+            ):
+                continue  # a section header or label ("PLAN:", "SHX:") is not a problem
             span._.icd10cm = suggest_codes(span.text, k=MAX_SUGGESTIONS) or self.suggestions(
                 None, key
             )
@@ -181,14 +188,28 @@ class ProblemMatcher:
         return doc
 
 
+def _is_label(doc: Doc, span: Span) -> bool:
+    """A short word followed by a colon is a label ("SHX:", "EBL:"), not a mention. (A longer
+    one may be a problem-list entry: "1. Pancreatitis: improving".)"""
+    return (
+        span.end - span.start == 1
+        and len(span.text) <= MAX_LABEL_CHARS
+        and span.end < len(doc)
+        and doc[span.end].text == ":"
+    )
+
+
 def _trimmed(doc: Doc, span: Span) -> Span | None:
-    """The model's span without leading negation words: the model sometimes takes "no" into
-    the mention ("no extra-intestinal manifestations"), and ConText cannot negate a mention
-    from inside it."""
-    start = span.start
-    while start < span.end and doc[start].lower_ in _LEADING_NEGATIONS:
+    """The model's span without leading negation words or punctuation at either end: the
+    model sometimes takes "no" into the mention ("no extra-intestinal manifestations"), and
+    ConText cannot negate a mention from inside it; and MTSamples' comma section breaks
+    (",GU", ",FHX") into it."""
+    start, end = span.start, span.end
+    while start < end and (doc[start].lower_ in _LEADING_NEGATIONS or doc[start].is_punct):
         start += 1
-    return Span(doc, start, span.end, label="PROBLEM") if start < span.end else None
+    while end > start and doc[end - 1].is_punct:
+        end -= 1
+    return Span(doc, start, end, label="PROBLEM") if start < end else None
 
 
 def _demographic_tokens(doc: Doc) -> set[int]:

@@ -116,3 +116,44 @@ def test_model_span_loses_leading_negation() -> None:
     assert trimmed.text == "extra-intestinal manifestations"
     assert _trimmed(doc, doc[3:4]) is None
     assert _trimmed(doc, doc[4:8]).text == "extra-intestinal manifestations"
+
+
+def test_model_span_loses_edge_punctuation() -> None:
+    import spacy
+
+    from chartdrop.nlp.problems import _trimmed
+
+    doc = spacy.blank("en")("Plan , severe headaches ; none .")
+    assert _trimmed(doc, doc[1:5]).text == "severe headaches"
+    assert _trimmed(doc, doc[5:7]).text == "none"
+    assert _trimmed(doc, doc[4:5]) is None
+
+
+def test_mtsamples_comma_breaks(extract: Callable[[str], Extraction]) -> None:
+    """Section breaks written as commas ("DIAGNOSIS:,Acute appendicitis") neither hide the
+    problem after them nor end up in a mention, and header labels are not problems."""
+    text = (
+        "POSTOPERATIVE DIAGNOSIS:,Acute appendicitis.,SHX: Denies tobacco.,EBL: Minimal."
+        ",PLAN:,1.  Pneumonia, on antibiotics.,2,Follow up in clinic."
+    )
+    result = extract(text)
+    assert find(result.problems, "Acute appendicitis").icd10cm[0].code.startswith("K35")
+    assert find(result.problems, "Pneumonia").icd10cm[0].code == "J18.9"
+    for problem in result.problems:
+        assert problem.text[0].isalnum() and problem.text[-1].isalnum()
+        assert problem.text.lower() not in {"shx", "ebl", "plan"}
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "code"),
+    [
+        ("Intubated for ARDS.", "ARDS", "J80"),
+        ("Admitted with PNA.", "PNA", "J18.9"),
+        ("N/V since this morning.", "N/V", "R11.2"),
+        ("Chronic LBP.", "LBP", "M54.50"),
+    ],
+)
+def test_clinical_abbreviations(
+    extract: Callable[[str], Extraction], text: str, mention: str, code: str
+) -> None:
+    assert find(extract(text).problems, mention).icd10cm[0].code == code
