@@ -40,7 +40,8 @@ class SectionRules:
         # Caseless (fastregex.py): matched on the lower-cased text; offsets and the lower-case
         # header are all that is used.
         self.pattern = Caseless(
-            rf"(?:^|(?<=[\n.!?]))[ \t]*(?P<h>{alternation})"
+            # MTSamples-style exports put a comma between sections: "...eye.,PROCEDURE: ..."
+            rf"(?:^|(?<=[\n.!?])|(?<=[\n.!?:],))[ \t]*(?P<h>{alternation})"
             rf"(?:[ \t]*(?P<colon>:)|[ \t]*,?[ \t]+(?={followers}\b))",
             re.MULTILINE,
         )

@@ -1,0 +1,30 @@
+from chartdrop.nlp.sections import SectionRules
+
+
+def headers(text: str) -> list[tuple[str, str]]:
+    return [(s.category, text[s.start : s.body_start]) for s in SectionRules().find(text)]
+
+
+def test_typed_and_dictated_headers() -> None:
+    text = "CHIEF COMPLAINT: Cough.\nPAST MEDICAL HISTORY: Asthma. Family history is negative."
+    assert headers(text) == [
+        ("chief_complaint", "CHIEF COMPLAINT:"),
+        ("past_medical_history", "PAST MEDICAL HISTORY:"),
+        ("family_history", "Family history "),
+    ]
+
+
+def test_mtsamples_comma_breaks_start_sections() -> None:
+    text = (
+        "PREOPERATIVE DIAGNOSIS: , Cataract, right eye.,POSTOPERATIVE DIAGNOSIS:,  Cataract."
+        ",PROCEDURE: , Phacoemulsification.,ANESTHESIA:,  General.,PROCEDURE IN DETAIL: , The"
+        " patient was brought to the operating room."
+    )
+    assert [h for _, h in headers(text)] == [
+        "PREOPERATIVE DIAGNOSIS:", "POSTOPERATIVE DIAGNOSIS:", "PROCEDURE:", "ANESTHESIA:",
+        "PROCEDURE IN DETAIL:",
+    ]  # fmt: skip
+
+
+def test_a_comma_inside_a_sentence_starts_no_section() -> None:
+    assert headers("She has a cough, plan: rest and fluids.") == []
