@@ -174,10 +174,12 @@ class ProblemMatcher:
             key = self._key(span)
             if not key or key in self.stop or any(i in taken for i in range(span.start, span.end)):
                 continue
-            if _is_label(doc, span) or any(
-                span.start_char < end and start < span.end_char for start, end in headers
+            if (
+                _is_label(doc, span)
+                or _is_person_name(doc, span)
+                or any(span.start_char < end and start < span.end_char for start, end in headers)
             ):
-                continue  # a section header or label ("PLAN:", "SHX:") is not a problem
+                continue  # a header, label ("PLAN:", "SHX:") or person's name is not a problem
             span._.icd10cm = suggest_codes(span.text, k=MAX_SUGGESTIONS) or self.suggestions(
                 None, key
             )
@@ -186,6 +188,16 @@ class ProblemMatcher:
         kept.sort(key=lambda span: span.start)
         doc.spans["problems"] = kept
         return doc
+
+
+def _is_person_name(doc: Doc, span: Span) -> bool:
+    """One capitalised word inside a sentence, followed by another the model left out:
+    a person's name ("Patient A Maria Lopez" where the name finder failed, "Maria" coded as
+    malaria), not a problem. Eponyms come whole ("Guillain-Barre syndrome")."""
+    if span.end - span.start != 1 or span.end >= len(doc):
+        return False
+    word, after = doc[span.start], doc[span.end]
+    return word.is_title and after.is_title and not word.is_sent_start and not after.is_sent_start
 
 
 def _is_label(doc: Doc, span: Span) -> bool:

@@ -157,3 +157,14 @@ def test_clinical_abbreviations(
     extract: Callable[[str], Extraction], text: str, mention: str, code: str
 ) -> None:
     assert find(extract(text).problems, mention).icd10cm[0].code == code
+
+
+def test_a_patients_name_is_not_a_problem(extract: Callable[[str], Extraction]) -> None:
+    """When the recogniser garbles the name label, the name finder cannot take the name, and
+    the model tagged "Maria" (coded B54, malaria); a capitalised word followed by another
+    inside a sentence is a person's name."""
+    text = (
+        "This is Dr. Alan Brandt, dictating the progress note. Patient A Maria Lopez. Date of"
+        " birth 03/04/1955. She has congestive heart failure."
+    )
+    assert [p.text for p in extract(text).problems] == ["congestive heart failure"]
