@@ -137,8 +137,9 @@ def _commands(items: list[Item]) -> list[Item]:
             kind = "break"
         out.append(Item(symbol, first, last, kind))
         i += n
-        # Whisper's own punctuation on the command word ("period." "Scratch that,").
-        while i < len(items) and items[i].kind == "punct" and kind != "punct":
+        # Whisper's own punctuation on the command word ("period." "Scratch that,"): the
+        # spoken command decides ("plan colon." is "plan:", not "plan.").
+        while i < len(items) and items[i].kind == "punct":
             out[-1].last = items[i].last
             i += 1
     return out

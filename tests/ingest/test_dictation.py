@@ -21,6 +21,9 @@ def fmt(text: str) -> str:
         ("no acute distress full stop", "No acute distress."),
         ("alert comma oriented period", "Alert, oriented."),
         ("assessment colon stable", "Assessment: stable"),
+        # Whisper's own period on a spoken command: the command decides
+        ("assessment and plan colon. Stable period.", "Assessment and plan: Stable."),
+        ("metformin comma. lisinopril period.", "Metformin, lisinopril."),
         ("any questions question mark", "Any questions?"),
         ("stable period new paragraph plan colon rest", "Stable.\n\nPlan: rest"),
         ("stable period next line plan colon rest", "Stable.\nPlan: rest"),
