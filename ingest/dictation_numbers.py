@@ -63,6 +63,14 @@ def _day(items: list[Item], i: int) -> tuple[int | None, int]:
 def _year(items: list[Item], i: int) -> tuple[int | None, int]:
     if i < len(items) and re.fullmatch(r"(18|19|20)\d\d", items[i].text):
         return int(items[i].text), i + 1
+    # Whisper writes "twenty twenty six" as "20, 26" as it does digit strings ("4, 4, 7").
+    if (
+        i + 2 < len(items)
+        and re.fullmatch(r"18|19|20", items[i].text)
+        and items[i + 1].text == ","
+        and re.fullmatch(r"\d\d", items[i + 2].text)
+    ):
+        return int(items[i].text + items[i + 2].text), i + 3
     words: list[str] = []
     j = i
     while j < len(items) and items[j].kind == "word" and len(words) < 5:

@@ -75,6 +75,7 @@ def test_digit_strings(spoken: str, written: str) -> None:
     [
         ("born March fourth nineteen fifty five", "Born 03/04/1955"),
         ("born March 4, 1955.", "Born 03/04/1955."),  # as Whisper writes it
+        ("seen November 20, 20, 26.", "Seen 11/20/2026."),  # "twenty twenty six", Whisper's way
         ("seen on December twenty first two thousand and three", "Seen on 12/21/2003"),
         ("seen on May 5", "Seen on May 5"),
         ("born June 9th 1948", "Born 06/09/1948"),
