@@ -5,7 +5,8 @@ elsewhere: besides . ! ? we split at blank lines, at line breaks that end a sent
 header/list item, and before an upper-case header such as "CHEST PAIN:" or "NEURO:" written
 inline, so "Denies fever. NEURO: headache" does not negate the headache, and around known
 section headers (sections.py runs first). A single line break inside a sentence (wrapped
-scans) does not split.
+scans) does not split, nor does a blank line between a comma or a word and a lower-case word
+(OCR's paragraph gaps on a skewed page).
 """
 
 from __future__ import annotations
@@ -62,8 +63,12 @@ def set_sentences(doc: Doc) -> Doc:
         elif "\n" in word or "\n" in spaces[i]:
             line_break = word if word.isspace() else spaces[i]
             rest = text[offsets[nxt] : offsets[nxt] + 48]
+            # Tesseract writes a blank line inside a sentence on a skewed page ("denies chest
+            # pain,\n\nheart attack"): after a comma or word, before a lower-case word.
+            gap = i > 0 and (texts[i - 1] == "," or texts[i - 1][-1:].isalnum())
+            paragraph = not (gap and texts[nxt][:1].islower())
             if (
-                line_break.count("\n") >= 2
+                (line_break.count("\n") >= 2 and paragraph)
                 or word in _END
                 or word == ":"
                 or _LINE_START_HEADER.match(rest)

@@ -194,3 +194,18 @@ def test_fast_context_matches_medspacy_matcher(extract: Callable[[str], Extracti
         expected = [(reference.rule_map[nlp.vocab.strings[m]], s, e) for m, s, e in reference(doc)]
         got = prune_overlapping(fast.matcher(doc))
         assert [(id(r), s, e) for r, s, e in got] == [(id(r), s, e) for r, s, e in expected]
+
+
+def test_ocr_blank_line_inside_a_sentence_keeps_the_negation(
+    extract: Callable[[str], Extraction],
+) -> None:
+    """Tesseract writes blank lines inside a sentence on a skewed page; a real paragraph
+    break (after a full stop) still ends the scope."""
+    text = (
+        "REVIEW OF SYSTEMS: Specifically denies chest pain,\n\nheart attack, congestive heart"
+        " failure, arrhythmia, high\n\nblood pressure and asthma.\n\nHe has had a cough."
+    )
+    result = extract(text)
+    for name in ("chest pain", "heart attack", "congestive heart failure", "asthma"):
+        assert find(result.problems, name).assertion == "negated"
+    assert find(result.problems, "cough").assertion == "present"
