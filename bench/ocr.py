@@ -7,8 +7,10 @@ Builds (when missing) a development set under bench/.data/ocr/: notes from MTSam
 dpi, rotated up to 2 degrees, blurred, with sensor noise, dust and JPEG artefacts; the
 reference text is kept in manifest.json. Prints numbers only: per-document CER
 (Levenshtein on whitespace-normalised text / reference length), mean, worst,
-seconds per page (pages read `--jobs` at a time) and pages flagged. Skips cleanly
-(exit 0) without the data (`$CHARTDROP_DEV_DATA`, default ../shared/data).
+seconds per page (pages read `--jobs` at a time) and pages flagged; then how many of the
+problems (words and assertion) extracted from each typed note the extraction from its OCR
+text also has. Skips cleanly (exit 0) without the data (`$CHARTDROP_DEV_DATA`, default
+../shared/data).
 """
 
 from __future__ import annotations
@@ -141,7 +143,9 @@ def chartdrop_reader(path: Path) -> tuple[str, int]:
     return result.text, len({w.split(":")[0] for w in result.warnings})
 
 
-def run(name: str, read: Callable[[Path], tuple[str, int]], manifest: list, jobs: int) -> None:
+def run(
+    name: str, read: Callable[[Path], tuple[str, int]], manifest: list, jobs: int
+) -> list[tuple[str, int]]:
     paths = [SET_DIR / str(entry["file"]) for entry in manifest]
     read(paths[0])  # warm-up: imports, Tesseract version checks
     started, cpu_started = time.perf_counter(), _cpu_seconds()
@@ -164,6 +168,24 @@ def run(name: str, read: Callable[[Path], tuple[str, int]], manifest: list, jobs
     # CPU time (this process and its Tesseract children) does not depend on the load
     # others put on a shared machine: pages/s on 2 idle cores is about 2 / cpu.
     print(f"  CPU {cpu:.2f} s/page (about {2 / cpu:.2f} pages/s on 2 idle cores)")
+    return outputs
+
+
+def nlp_agreement(manifest: list, outputs: list[tuple[str, int]]) -> None:
+    """What the scans' drafts lose: problems (words and assertion) extracted from each typed
+    note that the extraction from its OCR text also has, and those only the scan has."""
+    from chartdrop.nlp import extract
+
+    def problems(text: str) -> set[tuple[str, str]]:
+        return {(" ".join(p.text.lower().split()), p.assertion) for p in extract(text).problems}
+
+    typed = scanned = same = 0
+    for entry, (text, _) in zip(manifest, outputs, strict=True):
+        expected, got = problems(str(entry["reference"])), problems(text)
+        typed, scanned, same = typed + len(expected), scanned + len(got), same + len(expected & got)
+    print("\n== NLP on the scans against the typed notes (problem words and assertion)")
+    print(f"  typed {typed}, scanned {scanned}; the same on both {same} ({same / typed:.1%} of"
+          f" the typed); only on the scans {scanned - same}")  # fmt: skip
 
 
 def _cpu_seconds() -> float:
@@ -188,8 +210,9 @@ def main() -> int:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))[: args.notes]
     print(f"{len(manifest)} pages from {SET_DIR.relative_to(REPO)}")
     run("bare Tesseract (image_to_string, no preprocessing)", bare, manifest, args.jobs)
-    run("chartdrop read_image (orientation, denoise, deskew, flags)", chartdrop_reader,
-        manifest, args.jobs)  # fmt: skip
+    outputs = run("chartdrop read_image (orientation, denoise, deskew, flags)",
+                  chartdrop_reader, manifest, args.jobs)  # fmt: skip
+    nlp_agreement(manifest, outputs)
     return 0
 
 
