@@ -13,8 +13,9 @@ A third source, when installed, is the trained mention model (mentions.py, doc.s
 span and a lexicon span overlap the lexicon's wins (its boundaries are what ConText and the
 coders expect: "pneumonia", not "right lower lobe pneumonia"; "stroke", not "history of
 stroke"). Model-only mentions are coded by the same term index and kept, uncoded, when it has
-nothing for them; those that are a stoplist term or overlap a demographic field (a name the
-model took for an eponym) are dropped. Leading negation words the model took into a span
+nothing for them that scores at least VAGUE_SCORE; those that are a stoplist term, a section
+header or label, a person's name, or overlap a demographic field (a name the model took for an
+eponym) are dropped. Leading negation words the model took into a span
 ("no extra-intestinal manifestations") are trimmed off, so that ConText negates the rest.
 """
 
@@ -28,6 +29,7 @@ from .coding import MAX_TERM_WORDS, CodeBook, load_codebook, suggest_codes
 from .lexicon import longest_matches, phrase_matcher
 from .mentions import MODEL_KEY
 from .normalize import SKIPPABLE, term_key
+from .ranking import VAGUE_SCORE
 from .types import CodeSuggestion
 
 SCORE_CURATED = 0.95
@@ -180,9 +182,10 @@ class ProblemMatcher:
                 or any(span.start_char < end and start < span.end_char for start, end in headers)
             ):
                 continue  # a header, label ("PLAN:", "SHX:") or person's name is not a problem
-            span._.icd10cm = suggest_codes(span.text, k=MAX_SUGGESTIONS) or self.suggestions(
-                None, key
-            )
+            codes = suggest_codes(span.text, k=MAX_SUGGESTIONS) or self.suggestions(None, key)
+            # Candidates under VAGUE_SCORE only resemble the words ("cramping": Q89.4
+            # conjoined twins, 0.22); the mention is kept uncoded rather than shown them.
+            span._.icd10cm = tuple(c for c in codes if c.score >= VAGUE_SCORE)
             span._.confidence = CONFIDENCE_MODEL
             kept.append(span)
         kept.sort(key=lambda span: span.start)

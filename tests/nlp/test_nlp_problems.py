@@ -168,3 +168,20 @@ def test_a_patients_name_is_not_a_problem(extract: Callable[[str], Extraction]) 
         " birth 03/04/1955. She has congestive heart failure."
     )
     assert [p.text for p in extract(text).problems] == ["congestive heart failure"]
+
+
+def test_weak_candidates_are_not_shown(extract: Callable[[str], Extraction]) -> None:
+    """A model-only mention whose ICD-10-CM candidates only resemble its words ("distended":
+    Q53.10, undescended testicle, 0.33) is kept uncoded and flagged unspecific."""
+    from chartdrop.nlp.ranking import VAGUE_SCORE
+
+    result = extract(
+        "She is obese. Abdominal cramping since yesterday. Lungs: crackles at the bases."
+        " The abdomen is distended."
+    )
+    distended = find(result.problems, "distended")
+    assert distended.icd10cm == () and not distended.specific
+    assert find(result.problems, "obese").icd10cm[0].code == "E66.9"
+    assert find(result.problems, "cramping").icd10cm[0].code == "R25.2"
+    assert find(result.problems, "crackles").icd10cm[0].code == "R09.89"
+    assert all(c.score >= VAGUE_SCORE for p in result.problems for c in p.icd10cm)
