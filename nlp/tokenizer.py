@@ -10,7 +10,10 @@ comma, and mentions began with one. Digit groups ("1:100,000") are kept whole.
 
 from __future__ import annotations
 
+import re
+
 import spacy
+from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.util import compile_infix_regex
 
@@ -21,9 +24,17 @@ EXTRA_INFIXES = (
 )
 
 
+# spaCy keeps a letter and its full stop together ("V.", as in initials), so a sentence ending
+# in "N/V." ended in "V." and the abbreviation was not recognised.
+SLASHED_AT_SENTENCE_END = ("N/V", "n/v", "N/V/D", "n/v/d")
+
+
 def blank_english() -> Language:
-    """`spacy.blank("en")` with EXTRA_INFIXES."""
+    """`spacy.blank("en")` with EXTRA_INFIXES and the SLASHED_AT_SENTENCE_END splits."""
     nlp = spacy.blank("en")
     infixes = [*nlp.Defaults.infixes, *EXTRA_INFIXES]
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    for abbreviation in SLASHED_AT_SENTENCE_END:
+        pieces = [{ORTH: piece} for piece in re.split(r"(/)", abbreviation)]
+        nlp.tokenizer.add_special_case(f"{abbreviation}.", [*pieces, {ORTH: "."}])
     return nlp

@@ -150,6 +150,7 @@ def test_mtsamples_comma_breaks(extract: Callable[[str], Extraction]) -> None:
         ("Intubated for ARDS.", "ARDS", "J80"),
         ("Admitted with PNA.", "PNA", "J18.9"),
         ("N/V since this morning.", "N/V", "R11.2"),
+        ("Complains of N/V.", "N/V", "R11.2"),
         ("Chronic LBP.", "LBP", "M54.50"),
     ],
 )

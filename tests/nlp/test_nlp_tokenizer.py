@@ -20,3 +20,8 @@ def test_digit_groups_and_ratios_stay_whole() -> None:
     assert words("epinephrine 1:100,000 and 1,000 mg") == [
         "epinephrine", "1:100,000", "and", "1,000", "mg",
     ]  # fmt: skip
+
+
+def test_slashed_abbreviation_at_a_sentence_end() -> None:
+    assert words("Denies N/V.") == ["Denies", "N", "/", "V", "."]
+    assert words("No n/v/d.") == ["No", "n", "/", "v", "/", "d", "."]
