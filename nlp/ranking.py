@@ -358,6 +358,10 @@ class Suggester:
             needs = _CHAPTER_WORDS.get(code[0])
             if needs and not (needs & either):
                 score -= 0.15
+            if n_mention == 1 and hard:
+                # One bare word ("stenosis", "fracture") is not evidence for a code that
+                # adds a site or type the text does not state (H04.579, lacrimal sac).
+                score = min(score, VAGUE_SCORE - 0.01)
             score = max(0.0, min(MAX_CANDIDATE_SCORE, score))
             if score > scored.get(code, -1.0):
                 scored[code] = score

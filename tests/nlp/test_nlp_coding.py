@@ -95,6 +95,16 @@ def test_codable_terms_are_specific(text: str) -> None:
     assert is_specific(text)
 
 
+@pytest.mark.parametrize("text", ["fracture", "tumor", "hematoma", "polyp", "nodule"])
+def test_a_bare_word_does_not_support_a_site_it_does_not_state(text: str) -> None:
+    """ "fracture" alone was M84.40XA (pathological) at 0.74, "nodule" M06.30 (rheumatoid)."""
+    from chartdrop.nlp.ranking import VAGUE_SCORE
+
+    assert suggest_codes(text, k=1)[0].score < VAGUE_SCORE
+    assert not is_specific(text)
+    assert is_specific(f"{text} of the left femur" if text == "fracture" else "hydronephrosis")
+
+
 def test_unspecific_problem_deficiency_has_no_details() -> None:
     text = "Assessment: infection. Plan: follow up in two weeks."
     demo: dict[str, Field | None] = {
