@@ -7,9 +7,11 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
+from .normalize import term_key
 from .types import Deficiency, Field, Mention
 
 MIN_WORDS = 5
+CODED_SECTION = "assessment_and_plan"  # assessment, impression, plan, diagnoses (sections.json)
 _MISSING = {
     "date_of_birth": ("missing_date_of_birth", "No date of birth found."),
     "mrn": ("missing_mrn", "No medical record number found."),
@@ -61,9 +63,25 @@ def find_deficiencies(
     conflict = _age_dob_conflict(demographics, today or dt.date.today())
     if conflict:
         out.append(conflict)
-    if any(p.assertion == "present" and not p.specific for p in problems):
+    if _unspecific_problems(problems):
         out.append(UNSPECIFIC_PROBLEM)  # one entry per document; the flag is on each problem
     return tuple(out)
+
+
+def _unspecific_problems(problems: Sequence[Mention]) -> list[Mention]:
+    """Present problems too vague to code, where a coder codes from: the assessment and
+    diagnoses when the note has them (not "the fracture was reduced" in an operative
+    narrative), else anywhere; less those that only refer back to a specific one in the same
+    note ("the fracture" after "distal radius fracture")."""
+    present = [p for p in problems if p.assertion == "present"]
+    if any(p.section == CODED_SECTION for p in problems):
+        present = [p for p in present if p.section == CODED_SECTION]
+    stated = [set(term_key(p.text).split()) for p in present if p.specific]
+    return [
+        p
+        for p in present
+        if not p.specific and not any(set(term_key(p.text).split()) <= words for words in stated)
+    ]
 
 
 def _age_dob_conflict(demographics: dict[str, Field | None], today: dt.date) -> Deficiency | None:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 import pytest
 
 from chartdrop.nlp.deficiencies import find_deficiencies
-from chartdrop.nlp.types import DEMOGRAPHIC_FIELDS, Extraction, Field
+from chartdrop.nlp.types import DEMOGRAPHIC_FIELDS, Extraction, Field, Mention
 from tests.nlp.nlp_samples import DICTATED, TYPED
 
 TEXT = "A note with enough words to be a real document."
@@ -83,3 +83,32 @@ def test_messages_carry_no_patient_details(extract: Callable[[str], Extraction])
 def test_dictated_note_deficiencies(extract: Callable[[str], Extraction]) -> None:
     assert codes(extract(DICTATED).deficiencies) == ["missing_date_of_service"]
     assert extract(TYPED).deficiencies == ()
+
+
+AP = "assessment_and_plan"
+
+
+def _problem(text: str, section: str | None, specific: bool, assertion: str = "present") -> Mention:
+    return Mention(text, 0, len(text), assertion, section=section, specific=specific)
+
+
+@pytest.mark.parametrize(
+    ("problems", "flagged"),
+    [
+        # Coders code from the assessment and diagnoses: a vague word in a narrative is not
+        # a query to the physician when the assessment is specific...
+        ([("fracture", "procedure", False), ("hip fracture", AP, True)], False),
+        # ...but it is when the assessment itself is vague,
+        ([("mass", AP, False), ("cellulitis", "physical_exam", True)], True),
+        # or when the note has no assessment at all.
+        ([("infection", "history_of_present_illness", False)], True),
+        # "the fracture" refers back to a specific fracture in the same section.
+        ([("fracture", AP, False), ("hip fracture", AP, True)], False),
+        # A negated vague problem is nothing to ask about.
+        ([("infection", AP, False, "negated")], False),
+    ],
+)  # fmt: skip
+def test_unspecific_problem_is_asked_where_coders_code(problems: list, flagged: bool) -> None:
+    mentions = [_problem(*p) for p in problems]
+    found = codes(find_deficiencies(TEXT, demo(**COMPLETE, age="71"), problems=mentions))
+    assert ("unspecific_problem" in found) is flagged
