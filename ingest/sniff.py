@@ -45,7 +45,6 @@ IMAGE_MIME = frozenset(
     {"image/png", "image/jpeg", "image/tiff", "image/bmp", "image/x-ms-bmp", "image/x-bmp"}
 )
 PDF_MIME = frozenset({"application/pdf", "application/x-pdf"})
-_ACCEPTED_MIME = AUDIO_MIME | IMAGE_MIME | PDF_MIME
 # text/* is read as plain text except formats whose markup would pollute the note.
 TEXT_EXCLUDED_MIME = frozenset({"text/rtf"})
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -87,7 +86,7 @@ def sniff(path: Path, settings: Settings | None = None) -> DocumentKind:
         )
 
     mime = _mime_of(head)
-    if mime not in _ACCEPTED_MIME and not mime.startswith("text/") and _is_plain_text(head):
+    if not mime.startswith("text/") and _kind_of_mime(mime) is None and _is_plain_text(head):
         # libmagic takes some typed notes for plotter or ROM files from their first letters
         # ("PA" is HP-GL's plot command: "PAST MEDICAL HISTORY:", "PREOPERATIVE
         # DIAGNOSIS:"); 34 of 4,966 MTSamples notes were refused so.
@@ -148,6 +147,13 @@ def _head_text(head: bytes) -> str:
 
 
 def kind_for_mime(mime: str) -> DocumentKind:
+    kind = _kind_of_mime(mime)
+    if kind is None:
+        raise UnsupportedDocument(f"unsupported file type: {mime}")
+    return kind
+
+
+def _kind_of_mime(mime: str) -> DocumentKind | None:
     if mime in AUDIO_MIME:
         return DocumentKind.AUDIO
     if mime in IMAGE_MIME:
@@ -156,7 +162,7 @@ def kind_for_mime(mime: str) -> DocumentKind:
         return DocumentKind.PDF
     if mime.startswith("text/") and mime not in TEXT_EXCLUDED_MIME:
         return DocumentKind.TEXT
-    raise UnsupportedDocument(f"unsupported file type: {mime}")
+    return None
 
 
 def _mime_of(head: bytes) -> str:
