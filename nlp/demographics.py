@@ -103,8 +103,9 @@ def _words_before(text: str, start: int, chars: int = 25) -> list[str]:
     return re.findall(r"[A-Za-z']+", text[max(0, start - chars) : start].lower())
 
 
-def _is_relative(word: str) -> bool:
-    return word in _RELATIVES or (word.endswith("s") and word[:-1] in _RELATIVES)
+def _is_relative(word: str, relatives: frozenset[str] = _RELATIVES) -> bool:
+    """`word` (lower case) or its singular names one of `relatives` ("sons", "daughter")."""
+    return word in relatives or word.removesuffix("s") in relatives
 
 
 def find_dob(text: str) -> Field | None:
@@ -181,7 +182,7 @@ def find_age(text: str) -> Field | None:
             if (before and before[-1] in _FAMILY) or (len(before) > 1 and before[-2] in _FAMILY):
                 continue  # "her 45-year-old son"
             after = re.match(r"[ \t]*([A-Za-z']+)", text[m.end() : m.end() + 20])
-            if after and after.group(1).lower().removesuffix("s") in _YOUNGER_RELATIVES:
+            if after and _is_relative(after.group(1).lower(), _YOUNGER_RELATIVES):
                 continue  # "lives with mom and dad; 4-year-old son"
             value = _age_value(m.group("num"))
             if value is not None and 0 < value <= 120:
