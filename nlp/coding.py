@@ -23,7 +23,7 @@ from .types import CodeSuggestion
 
 log = logging.getLogger(__name__)
 
-BUILD_VERSION = 4  # bump whenever the index-building rules below change
+BUILD_VERSION = 5  # bump whenever the index-building rules below change
 MAX_TERM_WORDS = 8
 # Chapters left out of automatic matching: injuries and poisonings need 7th characters and
 # context (S, T), external causes (V-Y), status/encounter codes (Z) and special-purpose U codes
@@ -76,6 +76,13 @@ def _variants(text: str) -> set[str]:
     return keys
 
 
+def _is_heading(cm: Any, code: str) -> bool:
+    """A chapter or block, which no coder assigns. simple_icd_10_cm lists a few codes both as a
+    block and as the category of the same name (B20 HIV disease, Z66 do not resuscitate, C50,
+    ...): those are codes."""
+    return cm.is_chapter_or_block(code) and not cm.is_category(code)
+
+
 def _default_leaf(cm: Any, code: str) -> str | None:
     """The billable code a coder would pick for a category term: its 'unspecified' leaf."""
     leaves = [c for c in cm.get_descendants(code) if cm.is_leaf(c)]
@@ -92,7 +99,7 @@ def build_codebook() -> CodeBook:
     descriptions: dict[str, str] = {}
     found: dict[str, dict[str, float]] = {}
     for code in cm.get_all_codes(with_dots=True):
-        if cm.is_chapter_or_block(code):
+        if _is_heading(cm, code):
             continue
         leaf = cm.is_leaf(code)
         if leaf:

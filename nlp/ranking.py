@@ -34,13 +34,20 @@ import numpy as np
 from scipy import sparse
 
 from . import resources
-from .coding import _SKIP_CHAPTER_LETTERS, CodeBook, _default_leaf, cache_dir, load_codebook
+from .coding import (
+    _SKIP_CHAPTER_LETTERS,
+    CodeBook,
+    _default_leaf,
+    _is_heading,
+    cache_dir,
+    load_codebook,
+)
 from .normalize import term_key
 from .types import CodeSuggestion
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 2  # bump whenever the texts, features or _parse_text below change
+INDEX_VERSION = 3  # bump whenever the texts, features or _parse_text below change
 SCORE_CURATED = 0.95
 SCORE_EXACT = 0.9
 MAX_CANDIDATE_SCORE = 0.89
@@ -196,7 +203,7 @@ def _collect_texts() -> tuple[list[str], list[str], list[int]]:
     kinds: list[int] = []
     seen: set[tuple[str, str]] = set()
     for code in cm.get_all_codes(with_dots=True):
-        if cm.is_chapter_or_block(code) or code[0] in _SKIP_CHAPTER_LETTERS:
+        if _is_heading(cm, code) or code[0] in _SKIP_CHAPTER_LETTERS:
             continue
         leaf = cm.is_leaf(code)
         target = code if leaf else _default_leaf(cm, code)

@@ -83,6 +83,18 @@ def test_codes_are_billable_and_scores_ordered() -> None:
         assert len({s.code for s in found}) == len(found)
 
 
+def test_codes_listed_also_as_a_block_are_codes() -> None:
+    # simple_icd_10_cm lists B20, R99, F99, Z66 (and non-billable C50, O09, ...) both as a block
+    # and as a category; they are billable codes all the same.
+    from chartdrop.nlp.coding import load_codebook
+
+    book = load_codebook()
+    for code in ("B20", "F99", "R99", "Z66", "I10"):
+        assert book.is_billable(code), code
+    assert top("HIV") == "B20"
+    assert top("HIV infection") == "B20"
+
+
 @pytest.mark.parametrize(
     "text", ["infection", "disease of the heart", "pain", "kidney problem", "lung disease"]
 )
