@@ -1,28 +1,35 @@
 """The trained problem-mention model (resources/mention_model/, see nlp/training/README.md).
 
-Its tok2vec and ner are sourced into the one runtime pipeline; the ner's entities are moved to
-doc.spans["problem_model"] (doc.ents is rebuilt later from every kind of mention), where
-problems.py merges them with the lexicon's. The model is optional: without it (say, a checkout
-before training) the pipeline runs lexicon-only.
+The model is a tok2vec and a tagger of BILUO tags (B-PROBLEM, I-, L-, U-, O). Component MODEL
+runs it and reads its scores as spans: the best tag sequence that spells well-formed mentions
+(no I or L without its B), each mention with the geometric mean of its tags' probabilities as
+its score. The spans go to doc.spans[MODEL_KEY] (scores in the group's attrs["scores"], as
+spaCy's spancat does), where problems.py merges them with the lexicon's. The model is optional:
+without it (say, a checkout before training) the pipeline runs lexicon-only.
 """
-
-from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span, SpanGroup
+from spacy.training import Example
+from spacy.util import minibatch, registry
 
 from . import resources
 
 log = logging.getLogger(__name__)
 
 MODEL_KEY = "problem_model"
-TOK2VEC = "mention_tok2vec"
-NER = "mention_ner"
+MODEL = "mention_model"
+LABEL = "PROBLEM"
+# A token whose O tag is this sure is fixed as O: the exact search runs only between such
+# tokens, which are most of a note.
+CERTAIN_O = 0.995
 
 
 def model_dir() -> Path:
@@ -32,26 +39,158 @@ def model_dir() -> Path:
 
 
 def add_mention_model(nlp: Language, after: str) -> bool:
-    """Source the model's tok2vec and ner into `nlp` after component `after`; False if absent."""
+    """Add component MODEL after component `after`; False if the model folder is absent."""
     path = model_dir()
     if not (path / "meta.json").is_file():
         log.warning("problem-mention model not found; problems come from the lexicons only")
         return False
+    nlp.add_pipe("chartdrop_mention_tagger", name=MODEL, after=after, config={"path": str(path)})
+    return True
+
+
+class MentionTagger:
+    """Runs the tagger network (not spaCy's Tagger component, which keeps only each token's
+    best tag) and decodes its scores into doc.spans[MODEL_KEY]."""
+
+    def __init__(self, model, labels: list[str]) -> None:  # model: thinc Model
+        self.model = model
+        self.kinds = [label[:1] for label in labels]  # "B", "I", "L", "O", "U"
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(self.pipe([doc]))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
+        for batch in minibatch(docs, size=batch_size):
+            texts = [doc for doc in batch if len(doc)]  # the network cannot take empty docs
+            scores = iter(self.model.predict(texts) if texts else [])
+            for doc in batch:
+                self._annotate(doc, next(scores) if len(doc) else None)
+                yield doc
+
+    def _annotate(self, doc: Doc, logits: numpy.ndarray | None) -> None:
+        found = decode(logits, self.kinds, [t.is_space for t in doc]) if logits is not None else []
+        group = SpanGroup(doc, name=MODEL_KEY, spans=[Span(doc, s, e, LABEL) for s, e, _ in found])
+        group.attrs["scores"] = [score for _, _, score in found]
+        doc.spans[MODEL_KEY] = group
+
+
+@Language.factory("chartdrop_mention_tagger", default_config={"path": ""})
+def make_mention_tagger(nlp: Language, name: str, path: str) -> MentionTagger:
     source = spacy.load(path)
     if source.vocab.vectors.shape[0] and not nlp.vocab.vectors.shape[0]:
         # The tok2vec's static-vectors layer reads `doc.vocab.vectors` at run time, so the
         # model's (pruned) word vectors must live in the runtime vocab. Nothing else in the
         # pipeline reads vectors.
         nlp.vocab.vectors = source.vocab.vectors
-    # The ner listens to the tok2vec; give it its own copy so names and order cannot break it.
-    source.replace_listeners("tok2vec", "ner", ["model.tok2vec"])
-    nlp.add_pipe("ner", name=NER, source=source, after=after)
-    nlp.add_pipe("chartdrop_model_mentions", after=NER)
-    return True
+    # The tagger listens to the tok2vec; give it its own copy, one network to run.
+    source.replace_listeners("tok2vec", "tagger", ["model.tok2vec"])
+    tagger = source.get_pipe("tagger")
+    return MentionTagger(tagger.model, list(tagger.labels))
 
 
-@Language.component("chartdrop_model_mentions")
-def move_model_mentions(doc: Doc) -> Doc:
-    doc.spans[MODEL_KEY] = [span for span in doc.ents if span.label_ == "PROBLEM"]
-    doc.ents = ()
-    return doc
+def decode(
+    logits: numpy.ndarray, kinds: list[str], forced_outside: list[bool]
+) -> list[tuple[int, int, float]]:
+    """(start, end, score) of the most probable well-formed BILUO tag sequence. The tagger
+    scores each token on its own; its best tags alone may read "stable condition" as O, L.
+    Tokens in `forced_outside` (whitespace) and tokens surely O are O; between them an exact
+    search (Viterbi over the five tags with BILUO's allowed transitions) picks the tags."""
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_probs = shifted - numpy.log(numpy.exp(shifted).sum(axis=1, keepdims=True))
+    outside = kinds.index("O")
+    fixed = log_probs[:, outside] >= numpy.log(CERTAIN_O)
+    fixed |= numpy.asarray(forced_outside, dtype=bool)
+    found: list[tuple[int, int, float]] = []
+    n = len(log_probs)
+    i = 0
+    while i < n:
+        if fixed[i]:
+            i += 1
+            continue
+        end = i
+        while end < n and not fixed[end]:
+            end += 1
+        found.extend(_viterbi(log_probs, i, end, kinds))
+        i = end
+    return found
+
+
+def _viterbi(
+    log_probs: numpy.ndarray, start: int, end: int, kinds: list[str]
+) -> list[tuple[int, int, float]]:
+    """Mentions in tokens start..end, which an O (or the text's edge) closes on both sides."""
+    opens = [k in ("B", "I") for k in kinds]  # a mention is open after this tag
+    allowed_first = [k not in ("I", "L") for k in kinds]  # after a closed state
+    n_tags = len(kinds)
+    best = [log_probs[start, t] if allowed_first[t] else -numpy.inf for t in range(n_tags)]
+    back: list[list[int]] = []
+    for i in range(start + 1, end):
+        row = log_probs[i]
+        best_closed = max((t for t in range(n_tags) if not opens[t]), key=lambda t: best[t])
+        best_open = max((t for t in range(n_tags) if opens[t]), key=lambda t: best[t])
+        new, pointers = [], []
+        for t, kind in enumerate(kinds):
+            prev = best_open if kind in ("I", "L") else best_closed
+            new.append(best[prev] + row[t])
+            pointers.append(prev)
+        best = new
+        back.append(pointers)
+    last = max((t for t in range(n_tags) if not opens[t]), key=lambda t: best[t])
+    tags = [last]
+    for pointers in reversed(back):
+        tags.append(pointers[tags[-1]])
+    tags.reverse()
+    found: list[tuple[int, int, float]] = []
+    mention_start, total = -1, 0.0
+    for offset, t in enumerate(tags):
+        kind, i = kinds[t], start + offset
+        if kind in ("B", "U"):
+            mention_start, total = i, 0.0
+        if kind != "O":
+            total += float(log_probs[i, t])
+        if kind in ("L", "U"):
+            found.append((mention_start, i + 1, float(numpy.exp(total / (i + 1 - mention_start)))))
+    return found
+
+
+def score_tagged_mentions(examples: list[Example], **_: object) -> dict[str, float]:
+    """Exact-span P/R/F1 of the mentions a BILUO tagger's tags spell. Training keeps the
+    checkpoint best by this, not by tag accuracy (which the many O tags dominate). spaCy's
+    Tagger keeps only each token's best tag, so this reads those (an I or L without its B
+    opens a mention), not the runtime's best well-formed sequence: close enough to rank
+    checkpoints."""
+    tp = n_pred = n_gold = 0
+    for example in examples:
+        gold = {(span.start, span.end) for span in example.reference.ents}
+        pred = set(_spans_of_tags([token.tag_[:1] for token in example.predicted]))
+        if len(example.predicted) != len(example.reference):  # tokenised alike in training
+            pred = set()
+        tp += len(gold & pred)
+        n_pred += len(pred)
+        n_gold += len(gold)
+    precision = tp / n_pred if n_pred else 0.0
+    recall = tp / n_gold if n_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"mentions_p": precision, "mentions_r": recall, "mentions_f": f1}
+
+
+@registry.scorers("chartdrop.tagged_mentions_scorer.v1")
+def make_tagged_mentions_scorer():
+    return score_tagged_mentions
+
+
+def _spans_of_tags(kinds: list[str]) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    start: int | None = None
+    for i, kind in enumerate(kinds):
+        if kind in ("B", "U", "O", "") and start is not None:
+            spans.append((start, i))
+            start = None
+        if kind in ("B", "I", "L", "U") and start is None:
+            start = i
+        if kind in ("L", "U") and start is not None:
+            spans.append((start, i + 1))
+            start = None
+    if start is not None:
+        spans.append((start, len(kinds)))
+    return spans

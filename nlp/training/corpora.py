@@ -102,12 +102,13 @@ def maccrobat(split: str) -> list[GoldDoc]:
 
 def to_docbin(gold: list[GoldDoc]):  # -> spacy.tokens.DocBin
     from spacy.tokens import DocBin
+    from spacy.training.iob_utils import doc_to_biluo_tags
     from spacy.util import filter_spans
 
     from ..tokenizer import blank_english
 
     nlp = blank_english()
-    out = DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE"], store_user_data=False)
+    out = DocBin(attrs=["ORTH", "ENT_IOB", "ENT_TYPE", "TAG"], store_user_data=False)
     for g in gold:
         doc = nlp.make_doc(g.text)
         spans = []
@@ -116,6 +117,8 @@ def to_docbin(gold: list[GoldDoc]):  # -> spacy.tokens.DocBin
             if span is not None and span.text.strip():
                 spans.append(span)
         doc.ents = filter_spans(spans)
+        for token, tag in zip(doc, doc_to_biluo_tags(doc), strict=True):
+            token.tag_ = tag  # the same mentions as BILUO tags, for a tagger
         out.add(doc)
     return out
 

@@ -34,7 +34,7 @@ def score(gold: list[list[tuple[int, int]]], pred: list[list[tuple[int, int]]]) 
 
 
 def predictions(docs: list[corpora.GoldDoc]) -> dict[str, list[list[tuple[int, int]]]]:
-    from chartdrop.nlp.mentions import MODEL_KEY, NER
+    from chartdrop.nlp.mentions import MODEL, MODEL_KEY
     from chartdrop.nlp.pipeline import _to_extraction, get_pipeline
 
     nlp = get_pipeline()
@@ -43,7 +43,7 @@ def predictions(docs: list[corpora.GoldDoc]) -> dict[str, list[list[tuple[int, i
         doc = nlp(d.text)
         out["model"].append([(s.start_char, s.end_char) for s in doc.spans.get(MODEL_KEY, [])])
         out["merged"].append([(m.start, m.end) for m in _to_extraction(doc).problems])
-    disabled = [name for name in (NER, "chartdrop_model_mentions") if name in nlp.pipe_names]
+    disabled = [MODEL] if MODEL in nlp.pipe_names else []
     with nlp.select_pipes(disable=disabled):
         for d in docs:
             out["lexicon"].append([(m.start, m.end) for m in _to_extraction(nlp(d.text)).problems])

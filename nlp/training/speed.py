@@ -1,4 +1,4 @@
-"""NER-alone speed of a mention-model folder on MTSamples notes (tokenizer included).
+"""Model-alone speed of a mention-model folder on MTSamples notes (tokenizer included).
 
     .venv/bin/python -m chartdrop.nlp.training.speed [MODEL_DIR ...] [--notes 300] [--repeat 3]
 
@@ -41,6 +41,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     import spacy
+
+    import chartdrop.nlp.mentions  # noqa: F401 (registers the scorer the model's config names)
 
     texts = notes(args.notes)
     loaded = [(path, spacy.load(path)) for path in args.models]

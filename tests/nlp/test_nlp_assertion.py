@@ -124,9 +124,9 @@ from tests.nlp.nlp_samples import find
          "myocardial infarction", "negated"),
         ("She had vomiting with out abdominal pain.", "abdominal pain", "negated"),
         ("The patient was HIV-negative.", "HIV", "negated"),
-        ("The organism was catalase-negative.", "organism", "present"),
-        ("Imaging showed complete resolution of the mass.", "mass", "negated"),
-        ("Imaging showed near complete resolution of the mass.", "mass", "present"),
+        ("The bacteremia was coagulase-negative.", "bacteremia", "present"),
+        ("Imaging showed complete resolution of the abscess.", "abscess", "negated"),
+        ("Imaging showed near complete resolution of the abscess.", "abscess", "present"),
         ("Her seizures had almost resolved.", "seizures", "present"),
         # A terminator also ends a short-reach backward trigger ("negative" reaches 4 tokens)
         ("There was suspicion of metastases despite negative imaging.", "metastases",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
+import numpy
 import pytest
 
-from chartdrop.nlp.mentions import MODEL_KEY, NER
+from chartdrop.nlp.mentions import MODEL, MODEL_KEY, decode
 from chartdrop.nlp.pipeline import get_pipeline
+from chartdrop.nlp.problems import CONFIDENCE_LEXICON, CONFIDENCE_MODEL_MAX
 from chartdrop.nlp.types import Extraction, Mention
 
 
@@ -17,8 +20,8 @@ def texts(mentions: tuple[Mention, ...]) -> set[str]:
 
 def test_model_is_in_the_one_pipeline(extract: Callable[[str], Extraction]) -> None:
     names = get_pipeline().pipe_names
-    assert NER in names
-    assert names.index("chartdrop_norms") < names.index(NER) < names.index("chartdrop_problems")
+    assert MODEL in names
+    assert names.index("chartdrop_norms") < names.index(MODEL) < names.index("chartdrop_problems")
 
 
 def test_model_vectors_are_in_the_runtime_vocab(extract: Callable[[str], Extraction]) -> None:
@@ -88,11 +91,12 @@ def test_model_only_mentions_are_kept(extract: Callable[[str], Extraction]) -> N
         "He complains of morning stiffness in both hands. She has had progressive exertional "
         "breathlessness. The boy has developmental delay."
     )
-    model_only = [m for m in extract(text).problems if m.confidence == pytest.approx(0.7)]
+    model_only = [m for m in extract(text).problems if m.confidence < CONFIDENCE_LEXICON]
     assert model_only
     for mention in model_only:
         assert text[mention.start : mention.end] == mention.text
         assert mention.assertion == "present"
+        assert 0.0 < mention.confidence <= CONFIDENCE_MODEL_MAX
     words = " ".join(m.text for m in model_only)
     assert any(w in words for w in ("stiffness", "breathlessness", "delay"))
 
@@ -105,3 +109,44 @@ def test_model_only_mention_is_kept_uncoded_or_coded(
     for mention in extract(text).problems:
         assert text[mention.start : mention.end] == mention.text
         assert all(s.code and s.description for s in mention.icd10cm)
+
+
+KINDS = ["B", "I", "L", "O", "U"]
+
+
+def logits(*rows: dict[str, float]) -> numpy.ndarray:
+    """Per token, log-probabilities of the tags named (the rest share what is left)."""
+    out = numpy.full((len(rows), len(KINDS)), 0.0)
+    for i, row in enumerate(rows):
+        rest = (1.0 - sum(row.values())) / (len(KINDS) - len(row))
+        out[i] = [math.log(row.get(kind, rest)) for kind in KINDS]
+    return out
+
+
+def test_decode_reads_a_well_formed_sequence() -> None:
+    # Best tags alone: O, L ("stable condition" as an L without its B). The best well-formed
+    # sequence is B, L: 0.45 * 0.8 beats O, O's 0.5 * 0.1.
+    scores = logits({"O": 0.5, "B": 0.45}, {"L": 0.8, "O": 0.1})
+    ((start, end, score),) = decode(scores, KINDS, [False, False])
+    assert (start, end) == (0, 2)
+    assert score == pytest.approx(math.sqrt(0.45 * 0.8))
+    # When O, O is likelier than any mention, there is none.
+    assert decode(logits({"O": 0.9, "B": 0.05}, {"L": 0.5, "O": 0.4}), KINDS, [False] * 2) == []
+
+
+def test_decode_single_and_forced_outside_tokens() -> None:
+    scores = logits({"O": 0.999}, {"U": 0.7}, {"O": 0.999}, {"U": 0.9})
+    assert [(s, e) for s, e, _ in decode(scores, KINDS, [False, False, False, False])] == [
+        (1, 2),
+        (3, 4),
+    ]
+    # Whitespace is never a mention, however the tagger scores it.
+    assert decode(scores, KINDS, [False, False, False, True])[-1][:2] == (1, 2)
+
+
+def test_model_spans_carry_scores(extract: Callable[[str], Extraction]) -> None:
+    doc = get_pipeline()("The patient developed acute pancreatitis and progressive dyspnea.")
+    group = doc.spans[MODEL_KEY]
+    assert len(group.attrs["scores"]) == len(group) > 0
+    assert all(0.0 < score <= 1.0 for score in group.attrs["scores"])
+    assert [token.tag_ for token in doc] == [""] * len(doc)  # no BILUO tags left on tokens
