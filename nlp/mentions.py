@@ -97,59 +97,56 @@ def decode(
     search (Viterbi over the five tags with BILUO's allowed transitions) picks the tags."""
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_probs = shifted - numpy.log(numpy.exp(shifted).sum(axis=1, keepdims=True))
-    outside = kinds.index("O")
-    fixed = log_probs[:, outside] >= numpy.log(CERTAIN_O)
-    fixed |= numpy.asarray(forced_outside, dtype=bool)
+    free = log_probs[:, kinds.index("O")] < numpy.log(CERTAIN_O)
+    free &= ~numpy.asarray(forced_outside, dtype=bool)
+    if not free.any():
+        return []
+    # Runs of free tokens: where the 0/1 mask, padded with 0 at both ends, changes.
+    edges = numpy.flatnonzero(numpy.diff(numpy.concatenate(([0], free.astype(numpy.int8), [0]))))
+    tags = _Tags(kinds)
     found: list[tuple[int, int, float]] = []
-    n = len(log_probs)
-    i = 0
-    while i < n:
-        if fixed[i]:
-            i += 1
-            continue
-        end = i
-        while end < n and not fixed[end]:
-            end += 1
-        found.extend(_viterbi(log_probs, i, end, kinds))
-        i = end
+    for start, end in zip(edges[0::2].tolist(), edges[1::2].tolist(), strict=True):
+        found.extend(_viterbi(log_probs[start:end].tolist(), start, tags))
     return found
 
 
-def _viterbi(
-    log_probs: numpy.ndarray, start: int, end: int, kinds: list[str]
-) -> list[tuple[int, int, float]]:
-    """Mentions in tokens start..end, which an O (or the text's edge) closes on both sides."""
-    opens = [k in ("B", "I") for k in kinds]  # a mention is open after this tag
-    allowed_first = [k not in ("I", "L") for k in kinds]  # after a closed state
-    n_tags = len(kinds)
-    best = [log_probs[start, t] if allowed_first[t] else -numpy.inf for t in range(n_tags)]
+class _Tags:
+    """Which of the tags close a mention, open one, or continue one (needs B or I before)."""
+
+    def __init__(self, kinds: list[str]) -> None:
+        self.kinds = kinds
+        self.closed = [t for t, k in enumerate(kinds) if k in ("L", "O", "U")]
+        self.opened = [t for t, k in enumerate(kinds) if k in ("B", "I")]
+        self.continues = [k in ("I", "L") for k in kinds]
+
+
+def _viterbi(rows: list[list[float]], offset: int, tags: _Tags) -> list[tuple[int, int, float]]:
+    """Mentions in a run of tokens (log-probability rows) that an O or the text's edge closes
+    on both sides; `offset` is the run's first token."""
+    closed, opened, continues = tags.closed, tags.opened, tags.continues
+    best = [-numpy.inf if continues[t] else score for t, score in enumerate(rows[0])]
     back: list[list[int]] = []
-    for i in range(start + 1, end):
-        row = log_probs[i]
-        best_closed = max((t for t in range(n_tags) if not opens[t]), key=lambda t: best[t])
-        best_open = max((t for t in range(n_tags) if opens[t]), key=lambda t: best[t])
-        new, pointers = [], []
-        for t, kind in enumerate(kinds):
-            prev = best_open if kind in ("I", "L") else best_closed
-            new.append(best[prev] + row[t])
-            pointers.append(prev)
-        best = new
+    for row in rows[1:]:
+        before_closed = max(closed, key=best.__getitem__)
+        before_open = max(opened, key=best.__getitem__)
+        pointers = [before_open if c else before_closed for c in continues]
+        best = [best[p] + score for p, score in zip(pointers, row, strict=True)]
         back.append(pointers)
-    last = max((t for t in range(n_tags) if not opens[t]), key=lambda t: best[t])
-    tags = [last]
+    path = [max(closed, key=best.__getitem__)]
     for pointers in reversed(back):
-        tags.append(pointers[tags[-1]])
-    tags.reverse()
+        path.append(pointers[path[-1]])
+    path.reverse()
     found: list[tuple[int, int, float]] = []
-    mention_start, total = -1, 0.0
-    for offset, t in enumerate(tags):
-        kind, i = kinds[t], start + offset
+    start, total = 0, 0.0
+    for i, t in enumerate(path):
+        kind = tags.kinds[t]
         if kind in ("B", "U"):
-            mention_start, total = i, 0.0
+            start, total = i, 0.0
         if kind != "O":
-            total += float(log_probs[i, t])
+            total += rows[i][t]
         if kind in ("L", "U"):
-            found.append((mention_start, i + 1, float(numpy.exp(total / (i + 1 - mention_start)))))
+            score = float(numpy.exp(total / (i + 1 - start)))
+            found.append((offset + start, offset + i + 1, score))
     return found
 
 
