@@ -5,6 +5,7 @@ from __future__ import annotations
 import simple_icd_10_cm as cm
 
 from chartdrop.nlp import resources
+from chartdrop.nlp.coding import load_codebook
 from chartdrop.nlp.normalize import term_key
 
 
@@ -13,6 +14,10 @@ def test_curated_problem_codes_exist_and_are_billable() -> None:
     assert len(rows) >= 300
     bad = [(term, code) for term, code in rows if not (cm.is_valid_item(code) and cm.is_leaf(code))]
     assert bad == []
+    # ... and the code book offers them: a code it leaves out is silently never suggested
+    # ("hiv" -> B20 was, while B20 was taken for a block heading).
+    book = load_codebook()
+    assert [(term, code) for term, code in rows if not book.is_billable(code)] == []
 
 
 def test_curated_terms_are_unique() -> None:
