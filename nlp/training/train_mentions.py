@@ -78,6 +78,7 @@ def pretrain(work: Path, overrides: list[str], epochs: int) -> Path:
     cmd = [
         sys.executable, "-m", "spacy", "pretrain", str(HERE / "config.cfg"), str(out),
         "--paths.raw_text", str(raw), "--pretraining.max_epochs", str(epochs), *overrides,
+        "--code", str(HERE / "registered.py"),
     ]  # fmt: skip
     started = time.perf_counter()
     subprocess.run(cmd, check=True)
