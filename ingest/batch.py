@@ -48,8 +48,9 @@ def drain(
             on_outcome(outcome)
 
     stop = threading.Event()
+    batch = queue.Batch.of(document_ids)
     workers = [
-        Worker(factory, settings, stop, on_outcome=collect, only=document_ids, exit_when_idle=True)
+        Worker(factory, settings, stop, on_outcome=collect, only=batch, exit_when_idle=True)
         for _ in range(max(1, settings.workers))
     ]
     for worker in workers:

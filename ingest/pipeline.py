@@ -282,7 +282,7 @@ class Worker(threading.Thread):
         *,
         idle_wait: float = 0.5,
         on_outcome: Callable[[Outcome], None] | None = None,
-        only: set[int] | None = None,
+        only: queue.Batch | None = None,
         exit_when_idle: bool = False,
         name: str | None = None,
     ) -> None:

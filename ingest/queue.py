@@ -7,11 +7,12 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -148,23 +149,74 @@ def _claimable(now: datetime):  # type: ignore[no-untyped-def]
     )
 
 
+def _oldest_claimable(
+    session: Session, settings: Settings, now: datetime, only: Batch | None
+) -> int | None:
+    """The oldest claimable document's id. Queued and lease-expired documents are looked up
+    apart, each walking the (status, id) index from its first row: one query with their OR
+    made the database gather and sort the whole backlog on every claim (36 ms a claim with
+    100,000 queued, and growing with the backlog)."""
+    expired = and_(Document.status == DocumentStatus.PROCESSING, Document.lease_expires_at < now)
+    found = [
+        first
+        for condition in (Document.status == DocumentStatus.QUEUED, expired)
+        if (first := _first_id(session, settings, condition, only)) is not None
+    ]
+    return min(found, default=None)
+
+
+def _first_id(
+    session: Session, settings: Settings, condition: ColumnElement[bool], only: Batch | None
+) -> int | None:
+    query = (
+        select(Document.id)
+        .where(condition, Document.attempts < settings.max_attempts)
+        .order_by(Document.id)
+    )
+    if only is None:
+        return session.scalar(query.limit(1))
+    after = only.low - 1
+    while True:
+        ids = session.scalars(
+            query.where(Document.id > after, Document.id <= only.high).limit(_SCAN)
+        ).all()
+        for document_id in ids:
+            if document_id in only.ids:
+                return document_id
+        if len(ids) < _SCAN:
+            return None
+        after = ids[-1]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The documents a batch run waits for (`chartdrop backfill`, `process`): their ids and
+    the range they lie in. A claim looks inside the range and skips the few other documents
+    there (the watcher's), rather than send every id with every claim: that cost O(batch)
+    a claim, 0.38 s with 100,000 documents, and more ids than PostgreSQL takes at once."""
+
+    ids: frozenset[int]
+    low: int
+    high: int
+
+    @classmethod
+    def of(cls, ids: Iterable[int]) -> Batch:
+        chosen = frozenset(ids)
+        return cls(chosen, min(chosen, default=0), max(chosen, default=-1))
+
+
+_SCAN = 64  # rows looked at per query when a batch's range holds other documents
+
+
 def claim(
-    factory: sessionmaker[Session], settings: Settings, owner: str, only: set[int] | None = None
+    factory: sessionmaker[Session], settings: Settings, owner: str, only: Batch | None = None
 ) -> Claim | None:
     """Atomically take the oldest claimable document. The conditional UPDATE is the
     lock: of two workers racing for one row, exactly one sees rowcount 1."""
     while True:
         now = now_utc()
         with transaction(factory) as session:
-            query = (
-                select(Document.id)
-                .where(_claimable(now), Document.attempts < settings.max_attempts)
-                .order_by(Document.id)
-                .limit(1)
-            )
-            if only is not None:
-                query = query.where(Document.id.in_(only))
-            candidate = session.scalar(query)
+            candidate = _oldest_claimable(session, settings, now, only)
             if candidate is None:
                 return None
             taken = session.execute(

@@ -77,7 +77,7 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     kind: Mapped[str | None] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default=DocumentStatus.QUEUED, index=True)
+    status: Mapped[str] = mapped_column(String(16), default=DocumentStatus.QUEUED)
     error: Mapped[str | None] = mapped_column(Text)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(128))
@@ -94,6 +94,9 @@ class Document(Base):
     draft: Mapped[DraftEntry | None] = relationship(back_populates="document")
 
     __table_args__ = (
+        # A claim takes the oldest document of a status: (status, id) finds it without
+        # gathering and sorting the whole backlog (ingest/queue.py).
+        Index("ix_documents_status_id", "status", "id"),
         # One original per content: a second copy can only be recorded as a duplicate,
         # even when two watchers register it at the same instant.
         Index(

@@ -72,6 +72,41 @@ def test_claim_takes_the_oldest_and_no_document_twice(settings, factory):
     assert first.attempts == 1 and first.owner == "w1"
 
 
+def test_a_batch_claims_only_its_own_documents(settings, factory, monkeypatch):
+    # Ids 1..10: the batch holds 2, 9 and 10; the others (the watcher's) lie in its range.
+    # A scan window of 3 rows makes the claim look past more than one window of others.
+    monkeypatch.setattr(queue, "_SCAN", 3)
+    ids = [
+        queue.register(factory, settings, _drop(settings, f"{n}.txt", f"note {n}")).document_id
+        for n in range(10)
+    ]
+    batch = queue.Batch.of([ids[1], ids[8], ids[9]])
+    taken = []
+    while (claim := queue.claim(factory, settings, "batch", batch)) is not None:
+        taken.append(claim.document_id)
+    assert taken == [ids[1], ids[8], ids[9]]
+    others = queue.claim(factory, settings, "watcher")
+    assert others.document_id == ids[0]  # the rest are still queued for everyone else
+    assert queue.claim(factory, settings, "batch", queue.Batch.of([])) is None
+
+
+def test_the_oldest_of_queued_and_expired_is_claimed_first(tmp_path, database_url):
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path, database_url, lease_seconds=0.2)
+    factory = session_factory(make_engine(database_url))
+    first, second = (
+        queue.register(factory, settings, _drop(settings, f"{n}.txt", f"note {n}")).document_id
+        for n in range(2)
+    )
+    assert queue.claim(factory, settings, "dead-worker").document_id == first
+    time.sleep(0.3)  # the first one's lease runs out; it is older than the queued second
+    for only in (None, queue.Batch.of([first, second])):
+        retried = queue.claim(factory, settings, "other", only)
+        assert retried.document_id == first
+        queue.release(factory, retried)
+
+
 def test_an_expired_lease_is_claimed_again_and_counts_an_attempt(tmp_path, database_url):
     from tests.conftest import make_settings
 
