@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from chartdrop.ingest import containers, queue
 from chartdrop.ingest.files import sha256_file, walk_files
 from chartdrop.ingest.pipeline import Outcome, Worker, recover_spool
-from chartdrop.ingest.types import UnreadableDocument
+from chartdrop.ingest.types import DocumentKind, UnreadableDocument
 from chartdrop.models import DocumentStatus
 from chartdrop.settings import Settings
 
@@ -102,11 +102,12 @@ def process_files(
     recover_spool(factory, settings)
     report = BatchReport()
     for path in paths:
-        if containers.is_container(path, settings):
+        kind = containers.sniffed_kind(path, settings)
+        if kind is DocumentKind.CSV:
             _register_rows(factory, settings, path, report)
             continue
         try:
-            registration = queue.register(factory, settings, path, keep_source=True)
+            registration = queue.register(factory, settings, path, keep_source=True, kind=kind)
         except OSError as exc:
             report.unreadable[path] = f"cannot read the file ({exc.strerror or type(exc).__name__})"
             continue
@@ -133,7 +134,8 @@ def backfill(
     report = BatchReport()
     leftovers: set[int] = set()
     for path in walk_files(directory):
-        if containers.is_container(path, settings):
+        kind = containers.sniffed_kind(path, settings)
+        if kind is DocumentKind.CSV:
             leftovers |= _register_rows(factory, settings, path, report)
             continue
         try:
@@ -147,7 +149,9 @@ def backfill(
             if existing.status in (DocumentStatus.QUEUED, DocumentStatus.PROCESSING):
                 leftovers.add(existing.id)
             continue
-        registration = queue.register(factory, settings, path, keep_source=True, digest=digest)
+        registration = queue.register(
+            factory, settings, path, keep_source=True, digest=digest, kind=kind
+        )
         if registration is not None:
             report.document_ids[path] = registration.document_id
     todo = set(report.document_ids.values()) | leftovers

@@ -37,11 +37,14 @@ class ContainerReport:
     archived: Path | None = None
 
 
-def is_container(path: Path, settings: Settings) -> bool:
+def sniffed_kind(path: Path, settings: Settings) -> DocumentKind | None:
+    """The file's kind (CSV: a note-per-row container), or None when it cannot be told:
+    the file is then registered as one document and its reader fails it with the reason.
+    The kind is recorded with the document, so the worker does not sniff it again."""
     try:
-        return sniff(path, settings) is DocumentKind.CSV
+        return sniff(path, settings)
     except UnreadableDocument:
-        return False  # registered as a file; its reader fails it with the reason
+        return None
 
 
 def row_name(csv_name: str, row: int) -> str:

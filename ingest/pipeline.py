@@ -57,7 +57,7 @@ def process_document(
     with queue.LeaseKeeper(factory, claim, settings.lease_seconds):
         try:
             result = read_document(
-                claim.spool_path, settings, transcriber=get_transcriber(settings)
+                claim.spool_path, settings, claim.kind, transcriber=get_transcriber(settings)
             )
         except UnreadableDocument as exc:
             return fail_document(factory, settings, claim.document_id, exc.reason, claim.owner)

@@ -23,6 +23,7 @@ from chartdrop.ingest.files import (
     sha256_file,
     spool_destination,
 )
+from chartdrop.ingest.types import DocumentKind
 from chartdrop.models import Document, DocumentStatus, record_event, transaction
 from chartdrop.settings import Settings
 
@@ -54,6 +55,7 @@ class Claim:
     received_at: datetime
     attempts: int
     owner: str
+    kind: DocumentKind | None = None  # as sniffed when registered; None: sniff it now
 
 
 def spool_dir(settings: Settings) -> Path:
@@ -74,6 +76,7 @@ def register(
     *,
     keep_source: bool = False,
     digest: tuple[str, int] | None = None,
+    kind: DocumentKind | None = None,
 ) -> Registration | None:
     """Take one complete file into the queue. The file is moved (inbox) or copied
     (`process`, `backfill`) into the spool first, then its row is committed; a crash
@@ -85,7 +88,7 @@ def register(
         spooled = copy_file(path, destination) if keep_source else move_file(path, destination)
     except FileNotFoundError:
         return None
-    return record_spooled(factory, settings, spooled, path.name, sha256, size)
+    return record_spooled(factory, settings, spooled, path.name, sha256, size, kind)
 
 
 def record_spooled(
@@ -95,6 +98,7 @@ def record_spooled(
     name: str,
     sha256: str,
     size: int,
+    kind: DocumentKind | None = None,
 ) -> Registration:
     """Commit the row for a file already in the spool (queued, or a duplicate)."""
     try:
@@ -103,6 +107,7 @@ def record_spooled(
                 original_name=name,
                 sha256=sha256,
                 size_bytes=size,
+                kind=kind.value if kind else None,
                 status=DocumentStatus.QUEUED,
                 spool_path=str(spooled),
                 stored_path=str(spooled),
@@ -242,7 +247,15 @@ def claim(
                 document.received_at,
                 document.attempts,
                 owner,
+                _known_kind(document.kind),
             )
+
+
+def _known_kind(value: str | None) -> DocumentKind | None:
+    try:
+        return DocumentKind(value) if value else None
+    except ValueError:  # a kind this version does not know: sniff the file again
+        return None
 
 
 def renew(factory: sessionmaker[Session], claim_: Claim, lease_seconds: float) -> bool:

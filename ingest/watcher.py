@@ -20,7 +20,7 @@ from watchdog.observers import Observer
 from chartdrop.ingest import containers, queue
 from chartdrop.ingest.files import is_ignored, walk_files
 from chartdrop.ingest.pipeline import Worker, recover_spool
-from chartdrop.ingest.types import UnreadableDocument
+from chartdrop.ingest.types import DocumentKind, UnreadableDocument
 from chartdrop.settings import Settings
 
 log = logging.getLogger("chartdrop.ingest")
@@ -95,10 +95,11 @@ class Watcher:
             if not path.is_file():
                 return
             try:
-                if containers.is_container(path, self.settings):
+                kind = containers.sniffed_kind(path, self.settings)
+                if kind is DocumentKind.CSV:
                     self._register_rows(path)
                     return
-                registration = queue.register(self.factory, self.settings, path)
+                registration = queue.register(self.factory, self.settings, path, kind=kind)
             except Exception:
                 log.exception("could not take a file from the inbox; will retry")
                 return

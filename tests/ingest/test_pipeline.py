@@ -49,6 +49,40 @@ def test_a_text_note_is_staged_with_its_extraction_and_archived(settings, factor
     assert note.read_text() == NOTE  # `process` leaves the caller's file in place
 
 
+def test_a_file_is_sniffed_once_and_its_kind_kept_from_registration(
+    settings, factory, tmp_path, monkeypatch
+):
+    # libmagic costs ~2.7 ms a file: the kind told when the file is registered (to find
+    # note-per-row CSVs) is recorded with the document and handed to the worker.
+    import chartdrop.ingest.containers as containers
+    import chartdrop.ingest.readers as readers
+    from chartdrop.ingest.sniff import sniff
+
+    calls: list[Path] = []
+
+    def counted(path, settings=None):  # type: ignore[no-untyped-def]
+        calls.append(Path(path))
+        return sniff(path, settings)
+
+    monkeypatch.setattr(containers, "sniff", counted)
+    monkeypatch.setattr(readers, "sniff", counted)
+    note = tmp_path / "note.txt"
+    note.write_text(NOTE)
+    registration = queue.register(
+        factory, settings, note, keep_source=True, kind=containers.sniffed_kind(note, settings)
+    )
+    with factory() as session:
+        assert session.get(Document, registration.document_id).kind == "text"  # while queued
+    outcomes = drain(factory, settings, {registration.document_id})
+    assert outcomes[registration.document_id].status == DocumentStatus.STAGED
+    assert calls == [note]
+    calls.clear()  # and through `chartdrop process` (batch.process_files)
+    second = tmp_path / "second.txt"
+    second.write_text(NOTE.replace("447219", "447220"))
+    [outcome] = process_files(factory, settings, [second]).outcomes.values()
+    assert outcome.status == DocumentStatus.STAGED and calls == [second]
+
+
 def test_bad_files_are_quarantined_with_a_plain_reason(settings, factory, tmp_path):
     bad = {
         "empty.txt": b"",
