@@ -17,6 +17,9 @@ from chartdrop.ingest.types import DocumentKind, UnreadableDocument
 from chartdrop.models import DocumentStatus
 from chartdrop.settings import Settings
 
+# Files a backfill registers before it processes them (see `backfill`).
+BACKFILL_CHUNK = 500
+
 
 @dataclass
 class BatchReport:
@@ -72,7 +75,8 @@ def _register_rows(
 ) -> set[int]:
     """A note-per-row CSV: each row becomes its own document, reported as
     `<file>#rowNNNNN`; an empty note is listed as unreadable with its row number.
-    Returns rows received before that are still queued (an interrupted run)."""
+    Returns the documents to process: the new rows', and those of rows received before
+    that are still queued (an interrupted run)."""
     try:
         rows = containers.register_container(factory, settings, path, keep_source=True)
     except (UnreadableDocument, OSError) as exc:
@@ -84,7 +88,7 @@ def _register_rows(
         report.skipped[_row_path(path, number)] = document_id
     for number, reason in rows.skipped_rows.items():
         report.unreadable[_row_path(path, number)] = reason
-    return rows.unfinished
+    return {r.document_id for r in rows.registrations.values()} | rows.unfinished
 
 
 def _row_path(path: Path, row: int) -> Path:
@@ -129,33 +133,55 @@ def backfill(
 ) -> BatchReport:
     """Every file under `directory` through the pipeline. Resumable: content already
     received (staged, failed, or queued by an interrupted run) is not taken again;
-    queued leftovers of an earlier run are processed now."""
+    queued leftovers of an earlier run are processed now.
+
+    Files are registered and processed BACKFILL_CHUNK at a time, so drafts reach the review
+    queue from the first minute of a backfill of millions (rather than after every file is
+    registered), and an interruption leaves each earlier chunk finished. `on_registered`
+    gets the running count of documents taken to process, once per chunk."""
     recover_spool(factory, settings)
     report = BatchReport()
-    leftovers: set[int] = set()
+    chunk: set[int] = set()
+    taken = 0
+
+    def run_chunk() -> None:
+        nonlocal taken
+        taken += len(chunk)
+        if on_registered is not None:
+            on_registered(taken)
+        report.outcomes.update(drain(factory, settings, chunk, on_outcome))
+        chunk.clear()
+
     for path in walk_files(directory):
-        kind = containers.sniffed_kind(path, settings)
-        if kind is DocumentKind.CSV:
-            leftovers |= _register_rows(factory, settings, path, report)
-            continue
-        try:
-            digest = sha256_file(path)
-        except OSError as exc:
-            report.unreadable[path] = f"cannot read the file ({exc.strerror or type(exc).__name__})"
-            continue
-        existing = queue.find_original(factory, digest[0])
-        if existing is not None:
-            report.skipped[path] = existing.id
-            if existing.status in (DocumentStatus.QUEUED, DocumentStatus.PROCESSING):
-                leftovers.add(existing.id)
-            continue
-        registration = queue.register(
-            factory, settings, path, keep_source=True, digest=digest, kind=kind
-        )
-        if registration is not None:
-            report.document_ids[path] = registration.document_id
-    todo = set(report.document_ids.values()) | leftovers
-    if on_registered is not None:
-        on_registered(len(todo))
-    report.outcomes = drain(factory, settings, todo, on_outcome)
+        chunk |= _take(factory, settings, path, report)
+        if len(chunk) >= BACKFILL_CHUNK:
+            run_chunk()
+    run_chunk()
     return report
+
+
+def _take(
+    factory: sessionmaker[Session], settings: Settings, path: Path, report: BatchReport
+) -> set[int]:
+    """Register one file of a backfill (or each row of a note-per-row CSV); the documents
+    to process: new ones, and ones an interrupted run left queued."""
+    kind = containers.sniffed_kind(path, settings)
+    if kind is DocumentKind.CSV:
+        return _register_rows(factory, settings, path, report)
+    try:
+        digest = sha256_file(path)
+    except OSError as exc:
+        report.unreadable[path] = f"cannot read the file ({exc.strerror or type(exc).__name__})"
+        return set()
+    existing = queue.find_original(factory, digest[0])
+    if existing is not None:
+        report.skipped[path] = existing.id
+        unfinished = existing.status in (DocumentStatus.QUEUED, DocumentStatus.PROCESSING)
+        return {existing.id} if unfinished else set()
+    registration = queue.register(
+        factory, settings, path, keep_source=True, digest=digest, kind=kind
+    )
+    if registration is None:
+        return set()
+    report.document_ids[path] = registration.document_id
+    return {registration.document_id}

@@ -165,3 +165,26 @@ def test_csv_backfill_is_resumable(settings, factory, tmp_path):  # type: ignore
     second = backfill(factory, settings, folder)
     assert not second.document_ids and len(second.skipped) == 3
     assert len(list((settings.archive_dir / "containers").iterdir())) == 1
+
+
+def test_backfill_processes_chunk_by_chunk(settings, factory, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
+    # Drafts of a long backfill appear while it still registers files, not after all of them.
+    import chartdrop.ingest.batch as batch
+
+    monkeypatch.setattr(batch, "BACKFILL_CHUNK", 2)
+    folder = tmp_path / "legacy"
+    folder.mkdir()
+    for n in range(5):
+        (folder / f"note{n}.txt").write_text(f"Patient has hypertension, visit {n}.")
+    events: list[tuple[str, int]] = []
+    report = backfill(
+        factory,
+        settings,
+        folder,
+        on_outcome=lambda outcome: events.append(("staged", outcome.document_id)),
+        on_registered=lambda taken: events.append(("taken", taken)),
+    )
+    assert [n for kind, n in events if kind == "taken"] == [2, 4, 5]
+    assert [kind for kind, _ in events] == ["taken", *["staged"] * 2] * 2 + ["taken", "staged"]
+    assert len(report.outcomes) == 5 == len(report.document_ids)
+    assert {o.status for o in report.outcomes.values()} == {DocumentStatus.STAGED}
