@@ -77,6 +77,12 @@ class MentionTagger:
 @Language.factory("chartdrop_mention_tagger", default_config={"path": ""})
 def make_mention_tagger(nlp: Language, name: str, path: str) -> MentionTagger:
     source = spacy.load(path)
+    if "tagger" not in source.pipe_names or "O" not in source.get_pipe("tagger").labels:
+        # An ner model folder from before 2026-12-07, say, in CHARTDROP_MENTION_MODEL.
+        raise ValueError(
+            f"{path} is not a problem-mention model (a tok2vec and a tagger of BILUO tags); "
+            "see nlp/training/README.md"
+        )
     if source.vocab.vectors.shape[0] and not nlp.vocab.vectors.shape[0]:
         # The tok2vec's static-vectors layer reads `doc.vocab.vectors` at run time, so the
         # model's (pruned) word vectors must live in the runtime vocab. Nothing else in the

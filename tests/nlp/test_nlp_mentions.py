@@ -150,3 +150,16 @@ def test_model_spans_carry_scores(extract: Callable[[str], Extraction]) -> None:
     assert len(group.attrs["scores"]) == len(group) > 0
     assert all(0.0 < score <= 1.0 for score in group.attrs["scores"])
     assert [token.tag_ for token in doc] == [""] * len(doc)  # no BILUO tags left on tokens
+
+
+def test_a_model_folder_without_a_biluo_tagger_is_refused_plainly(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import spacy
+
+    from chartdrop.nlp.mentions import make_mention_tagger
+
+    old = spacy.blank("en")
+    old.add_pipe("ner").add_label("PROBLEM")
+    old.initialize()
+    old.to_disk(tmp_path / "ner_model")
+    with pytest.raises(ValueError, match="not a problem-mention model"):
+        make_mention_tagger(spacy.blank("en"), "mention_model", str(tmp_path / "ner_model"))
