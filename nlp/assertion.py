@@ -24,6 +24,7 @@ _PRIORITY = (
     ("HYPOTHETICAL", "hypothetical"),
     ("POSSIBLE_EXISTENCE", "possible"),
     ("HISTORICAL", "historical"),
+    ("PAST_HISTORY", "historical"),
 )
 
 
@@ -53,6 +54,10 @@ def add_context(nlp: Language) -> None:
 # not negate what follows. Backward negations keep their reach ("X is negative", "X was excluded").
 # A longer trigger that contains the verb ("was not", "were not observed") wins the overlap.
 CLAUSE_BOUNDARY = "CLAUSE_BOUNDARY"
+# ", past medical history" inside a sentence (a dictated section name, transcribed after a
+# comma) marks what follows historical and, like a clause boundary, ends forward negations:
+# "denies chest pain, past medical history of heart failure" does not negate the heart failure.
+PAST_HISTORY = "PAST_HISTORY"
 
 
 def context_rules(context: Any) -> list[Any]:
@@ -64,6 +69,7 @@ def context_rules(context: Any) -> list[Any]:
     for rule in rules:
         if rule.category == "NEGATED_EXISTENCE" and rule.direction.upper() == "FORWARD":
             rule.terminated_by.add(CLAUSE_BOUNDARY)
+            rule.terminated_by.add(PAST_HISTORY)
     return rules
 
 

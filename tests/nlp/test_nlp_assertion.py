@@ -128,6 +128,17 @@ from tests.nlp.nlp_samples import find
         ("Imaging showed complete resolution of the abscess.", "abscess", "negated"),
         ("Imaging showed near complete resolution of the abscess.", "abscess", "present"),
         ("Her seizures had almost resolved.", "seizures", "present"),
+        # A section name dictated inside a sentence ends the negation before it.
+        ("She denies chest pain, past medical history of congestive heart failure.",
+         "congestive heart failure", "historical"),
+        ("She denies chest pain, past medical history of congestive heart failure.",
+         "chest pain", "negated"),
+        ("No past medical history of asthma.", "asthma", "negated"),
+        ("He denies fever, review of systems positive for fatigue.", "fatigue", "present"),
+        ("No chest pain, assessment and plan, community acquired pneumonia.",
+         "community acquired pneumonia", "present"),
+        ("She denies any history of diabetes.", "diabetes", "negated"),
+        ("Denies family history of colon cancer.", "colon cancer", "negated"),
         # A terminator also ends a short-reach backward trigger ("negative" reaches 4 tokens)
         ("There was suspicion of metastases despite negative imaging.", "metastases",
          "possible"),
