@@ -1,10 +1,13 @@
 """End-to-end backfill speed: MTSamples notes as .txt files through `ingest.backfill` (queue,
 text extraction, NLP, staged drafts in SQLite), as `chartdrop backfill` runs them.
 
-    .venv/bin/python bench/backfill.py [--notes N] [--workers 1 2 ...]
+    .venv/bin/python bench/backfill.py [--notes N] [--workers 1 2 ...] [--processes 2 ...]
 
 Each worker count (`workers`, threads) runs in its own child process (fresh database, cold
-caches, its own peak RSS). Prints files/s, drafts/s and peak RSS; never note text.
+caches, its own peak RSS). `--processes P` then runs P `backfill` processes at once on P
+folders holding the notes between them, against one SQLite database (how IT spreads a
+backfill over cores): the rate is all files over the time from the first start to the last
+finish, models loaded beforehand. Prints files/s, drafts/s and peak RSS; never note text.
 """
 
 from __future__ import annotations
@@ -48,14 +51,75 @@ def child(notes: int, workers: int) -> dict[str, float]:
     return {"notes": len(texts), "staged": staged, "wall": wall, "rss": peak_rss_mb()}
 
 
+def serve(folder: Path, data_dir: Path, url: str) -> dict[str, float]:
+    """One of several backfill processes: load, say ready, wait for "go" on stdin, run."""
+    from chartdrop.ingest import backfill
+    from chartdrop.models import make_engine, session_factory
+    from chartdrop.nlp import warm_up
+    from chartdrop.settings import Settings
+
+    settings = Settings(data_dir=data_dir, inbox=data_dir / "inbox", database_url=url)
+    factory = session_factory(make_engine(url))
+    warm_up()
+    print("ready", flush=True)
+    sys.stdin.readline()
+    started = time.time()
+    report = backfill(factory, settings, folder)
+    staged = sum(1 for o in report.outcomes.values() if o.status == "staged")
+    return {"start": started, "end": time.time(), "staged": staged, "rss": peak_rss_mb()}
+
+
+def several(notes: int, processes: int) -> dict[str, float]:
+    from chartdrop.models import upgrade
+
+    texts = load_notes(dev_data_dir() / "mtsamples" / "mtsamples.csv", notes)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        folders = [root / f"legacy{k}" for k in range(processes)]
+        for folder in folders:
+            folder.mkdir()
+        for n, text in enumerate(texts):
+            path = folders[n % processes] / f"note{n:05d}.txt"
+            path.write_text(text, encoding="utf-8")
+        url = f"sqlite:///{root / 'var' / 'chartdrop.db'}"
+        upgrade(url)
+        command = [sys.executable, __file__, "--serve"]
+        children = [
+            subprocess.Popen(
+                [*command, str(folder), str(root / "var"), url],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            for folder in folders
+        ]
+        for child_process in children:
+            while child_process.stdout.readline().strip() != "ready":
+                pass
+        for child_process in children:
+            child_process.stdin.write("go\n")
+            child_process.stdin.flush()
+        results = [json.loads(c.communicate()[0].strip().splitlines()[-1]) for c in children]
+    wall = max(r["end"] for r in results) - min(r["start"] for r in results)
+    staged = sum(r["staged"] for r in results)
+    rss = max(r["rss"] for r in results)
+    return {"notes": len(texts), "staged": staged, "wall": wall, "rss": rss}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--notes", type=int, default=1000)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--processes", type=int, nargs="*", default=[])
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
         print(json.dumps(child(args.notes, args.child)))
+        return 0
+    if args.serve:
+        folder, data_dir, url = args.serve
+        print(json.dumps(serve(Path(folder), Path(data_dir), url)))
         return 0
     if not (dev_data_dir() / "mtsamples" / "mtsamples.csv").is_file():
         print(f"no MTSamples under {dev_data_dir()}; skipped")
@@ -71,6 +135,13 @@ def main() -> int:
             f"{result['staged'] / result['wall']:.1f} drafts staged/s ({result['staged']:.0f} "
             f"of {result['notes']:.0f} files; the rest repeat a note) in {result['wall']:.1f} s, "
             f"peak RSS {result['rss']:.0f} MB"
+        )
+    for processes in args.processes:
+        result = several(args.notes, processes)
+        print(
+            f"  processes={processes} (1 worker each): {result['notes'] / result['wall']:.1f} "
+            f"files/s, {result['staged'] / result['wall']:.1f} drafts staged/s in "
+            f"{result['wall']:.1f} s, peak RSS {result['rss']:.0f} MB each"
         )
     return 0
 
