@@ -14,7 +14,6 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -165,49 +164,6 @@ def process(
     for path, reason in report.unreadable.items():
         errors.print(f"{path}: {reason}", markup=False)
     if report.unreadable or any(v["status"] == "failed" for v in views):
-        raise typer.Exit(1)
-
-
-@app.command()
-def backfill(
-    directory: Annotated[
-        Path, typer.Argument(exists=True, file_okay=False, help="Folder of notes.")
-    ],
-) -> None:
-    """Run every file under DIRECTORY through the pipeline (legacy notes). Resumable:
-    a re-run skips what is done. Failures are listed; the run goes on."""
-    from chartdrop.ingest import backfill as run_backfill
-
-    logging.basicConfig(level=logging.WARNING)
-    settings = _settings()
-    factory = _open(settings)
-    progress = Progress(
-        TextColumn("[bold]backfill"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=errors,
-    )
-    with progress:
-        task = progress.add_task("backfill", total=None)
-        report = run_backfill(
-            factory,
-            settings,
-            directory,
-            on_outcome=lambda _o: progress.advance(task),
-            on_registered=lambda n: progress.update(task, total=n),
-        )
-    staged = sum(1 for o in report.outcomes.values() if o.status == "staged")
-    console.print(
-        f"{staged} staged, {len(report.failed)} failed, {len(report.skipped)} already done, "
-        f"{len(report.unreadable)} unreadable."
-    )
-    names = {doc_id: path for path, doc_id in report.document_ids.items()}
-    for outcome in report.failed:
-        console.print(f"  failed: {names.get(outcome.document_id)}: {outcome.error}", markup=False)
-    for path, reason in report.unreadable.items():
-        console.print(f"  unreadable: {path}: {reason}", markup=False)
-    if report.failed or report.unreadable:
         raise typer.Exit(1)
 
 
@@ -381,10 +337,13 @@ def config() -> None:
     console.print(table)
 
 
-# The review desk's commands (serve, user, audit) live in their own module.
+# backfill, the review desk's commands (serve, user, audit) and export live in their own
+# modules.
+from chartdrop.backfill_command import register as _register_backfill_command  # noqa: E402
 from chartdrop.chart_commands import register as _register_chart_commands  # noqa: E402
 from chartdrop.desk_commands import register as _register_desk_commands  # noqa: E402
 
+_register_backfill_command(app)
 _register_desk_commands(app)
 _register_chart_commands(app)
 

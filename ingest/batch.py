@@ -4,6 +4,7 @@ and `backfill` (a folder of legacy notes, resumable)."""
 from __future__ import annotations
 
 import threading
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -130,8 +131,10 @@ def backfill(
     directory: Path,
     on_outcome: Callable[[Outcome], None] | None = None,
     on_registered: Callable[[int], None] | None = None,
+    part: tuple[int, int] | None = None,
 ) -> BatchReport:
-    """Every file under `directory` through the pipeline. Resumable: content already
+    """Every file under `directory` through the pipeline (with `part` (k, n), only the files
+    whose `part_of` is k: one of n processes sharing the folder). Resumable: content already
     received (staged, failed, or queued by an interrupted run) is not taken again;
     queued leftovers of an earlier run are processed now.
 
@@ -153,11 +156,19 @@ def backfill(
         chunk.clear()
 
     for path in walk_files(directory):
+        if part is not None and part_of(path, directory, part[1]) != part[0]:
+            continue
         chunk |= _take(factory, settings, path, report)
         if len(chunk) >= BACKFILL_CHUNK:
             run_chunk()
     run_chunk()
     return report
+
+
+def part_of(path: Path, directory: Path, parts: int) -> int:
+    """Which of `parts` processes takes the file: the same on every run (CRC-32 of its path
+    under the folder), so that re-runs with as many processes split it alike."""
+    return zlib.crc32(path.relative_to(directory).as_posix().encode("utf-8")) % parts
 
 
 def _take(

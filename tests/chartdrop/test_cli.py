@@ -481,6 +481,33 @@ def test_backfill_lists_each_failure_on_one_line(migrated: Cli) -> None:
     assert f"  failed: {blank}: the file is empty" in result.stdout.splitlines()
 
 
+def test_backfill_over_two_processes_shares_the_folder_and_resumes(migrated: Cli) -> None:
+    folder = migrated.root / "legacy"
+    (folder / "2019").mkdir(parents=True)
+    notes = [NOTE, OTHER_NOTE, NOTE.replace("447219", "447231"), OTHER_NOTE + " Follow up."]
+    for n, text in enumerate(notes):
+        (folder / ("2019" if n % 2 else "") / f"note{n}.txt").write_text(text, encoding="utf-8")
+    (folder / "blank.txt").write_text("", encoding="utf-8")
+
+    first = migrated("backfill", str(folder), "--processes", "2")
+    assert first.exit_code == 1, first.output
+    assert "4 staged, 1 failed, 0 already done" in first.stdout
+    assert "legacy/blank.txt:thefileisempty" in "".join(first.stdout.split())
+    with migrated.session() as session:
+        assert session.scalar(select(func.count()).select_from(DraftEntry)) == 4
+    second = migrated("backfill", str(folder), "-p", "2")
+    assert "0 staged, 0 failed, 5 already done" in second.stdout
+
+
+def test_backfill_parts_cover_every_file_once_and_stay_put(tmp_path: Path) -> None:
+    from chartdrop.ingest.batch import part_of
+
+    paths = [tmp_path / f"d{n % 7}" / f"note{n}.txt" for n in range(200)]
+    parts = [part_of(path, tmp_path, 3) for path in paths]
+    assert set(parts) == {0, 1, 2}  # each file in exactly one part, all parts used
+    assert parts == [part_of(path, tmp_path, 3) for path in paths]  # the same on a re-run
+
+
 def test_backfill_of_a_missing_folder_is_a_usage_error(migrated: Cli) -> None:
     result = migrated("backfill", str(migrated.root / "absent"))
     assert result.exit_code == 2
