@@ -2,12 +2,14 @@
 tabular list (descriptions and inclusion terms) of `simple_icd_10_cm`.
 
 Importing `simple_icd_10_cm` parses its XML (~1.5 s) and building the index takes ~0.6 s more,
-so the result is written once to a JSON cache keyed by the package version and BUILD_VERSION;
+so the result is written once to a JSON cache keyed by the package version and a hash of the code
+that builds it (`source_digest`);
 later starts read it in a fraction of a second. A cache that cannot be written is not an error.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -23,7 +25,6 @@ from .types import CodeSuggestion
 
 log = logging.getLogger(__name__)
 
-BUILD_VERSION = 5  # bump whenever the index-building rules below change
 MAX_TERM_WORDS = 8
 # Chapters left out of automatic matching: injuries and poisonings need 7th characters and
 # context (S, T), external causes (V-Y), status/encounter codes (Z) and special-purpose U codes
@@ -55,9 +56,22 @@ def cache_dir() -> Path:
     return Path(os.environ.get("CHARTDROP_DATA_DIR") or "var").expanduser() / "cache"
 
 
+def source_digest(*names: str) -> str:
+    """A short hash of the files (beside this one, under nlp/) that build a cached index. The
+    cache name carries it, so an index built by other code (an older release, or an
+    experiment on the same machine) is never read back: hand-bumped version numbers once let
+    an experiment's index stand in for the real one."""
+    digest = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in names:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def _cache_path() -> Path:
     version = metadata.version("simple-icd-10-cm")
-    return cache_dir() / f"icd10cm-index-{version}-b{BUILD_VERSION}.json"
+    built_by = source_digest("coding.py", "normalize.py")
+    return cache_dir() / f"icd10cm-index-{version}-{built_by}.json"
 
 
 def _variants(text: str) -> set[str]:
@@ -153,17 +167,19 @@ def _write_cache(path: Path, book: CodeBook) -> None:
 
 
 def suggest_codes(
-    mention_text: str, context: str | None = None, k: int = 5
+    mention_text: str, context: str | None = None, k: int = 5, strict: bool = False
 ) -> tuple[CodeSuggestion, ...]:
     """Ranked billable ICD-10-CM codes for a problem mention, best first, scores in 0..1.
 
     Curated synonym, then exact description/inclusion term, then reranked TF-IDF candidates
     over the whole tabular list (see ranking.py). `context` (e.g. the sentence) only breaks
-    ties between candidates. Cached per normalised text; the first call loads the indexes.
+    ties between candidates. `strict` (for the mention model's own spans): a code must
+    account for every stated word to score as a match. Cached per normalised text; the first
+    call loads the indexes.
     """
     from .ranking import get_suggester
 
-    return get_suggester().suggest(mention_text, context, k).suggestions
+    return get_suggester().suggest(mention_text, context, k, strict).suggestions
 
 
 def is_specific(mention_text: str, context: str | None = None) -> bool:

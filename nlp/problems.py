@@ -191,7 +191,10 @@ class ProblemMatcher:
                 or any(span.start_char < end and start < span.end_char for start, end in headers)
             ):
                 continue  # a header, label ("PLAN:", "SHX:") or person's name is not a problem
-            codes = suggest_codes(span.text, k=MAX_SUGGESTIONS) or self.suggestions(None, key)
+            # strict: the model's spans are noisier than lexicon terms ("plantar aspect" is
+            # not B07.0 plantar wart), so a code must account for every word of the span.
+            codes = suggest_codes(span.text, k=MAX_SUGGESTIONS, strict=True)
+            codes = codes or self.suggestions(None, key)
             # Candidates under VAGUE_SCORE only resemble the words ("cramping": Q89.4
             # conjoined twins, 0.22); the mention is kept uncoded rather than shown them.
             span._.icd10cm = tuple(c for c in codes if c.score >= VAGUE_SCORE)

@@ -41,13 +41,13 @@ from .coding import (
     _is_heading,
     cache_dir,
     load_codebook,
+    source_digest,
 )
 from .normalize import term_key
 from .types import CodeSuggestion
 
 log = logging.getLogger(__name__)
 
-INDEX_VERSION = 3  # bump whenever the texts, features or _parse_text below change
 SCORE_CURATED = 0.95
 SCORE_EXACT = 0.9
 MAX_CANDIDATE_SCORE = 0.89
@@ -107,6 +107,17 @@ def _content(words: list[str]) -> set[str]:
     return {w for w in words if w not in _FUNCTION_WORDS}
 
 
+# What "unspecified" leaves open that no bare span states either ("unspecified trimester",
+# "unspecified behavior", "unspecified part of"): not a site or type the code adds.
+_DIMENSIONS = frozenset(
+    {
+        "behavior", "cause", "degree", "depth", "encounter", "episode", "involvement",
+        "laterality", "level", "organism", "part", "region", "severity", "side", "site",
+        "stage", "status", "trimester", "type", "whether",
+    }
+)  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class _Text:
     """A code text split for reranking: words that must be stated vs. default wording."""
@@ -114,20 +125,26 @@ class _Text:
     core: frozenset[str]
     neutral: frozenset[str]
     unspecified: bool
+    # Words after "unspecified" ("Stenosis of unspecified lacrimal sac": lacrimal, sac), neutral
+    # for a phrase but a site or type the code adds to a bare span (strict ranking).
+    implied: frozenset[str] = frozenset()
 
 
 def _parse_text(text: str) -> _Text:
     neutral_parts = [a or b for a, b in _PAREN.findall(text)]
     body = _PAREN.sub(" ", text)
     neutral_parts += _WITHOUT.findall(body)
-    neutral_parts += _AFTER_UNSPECIFIED.findall(body)
+    after_unspecified = _AFTER_UNSPECIFIED.findall(body)
+    neutral_parts += after_unspecified
     neutral = set(_canon_words(term_key(" ".join(neutral_parts))))
     words = _content(_canon_words(term_key(body)))
     core = {w for w in words if w not in neutral and w not in _NEUTRAL_WORDS}
+    implied = _content(_canon_words(term_key(" ".join(after_unspecified)))) - _DIMENSIONS
     return _Text(
         core=frozenset(core),
         neutral=frozenset((neutral | (words & _NEUTRAL_WORDS)) - core),
         unspecified="unspecified" in text.lower() or " nos" in text.lower(),
+        implied=frozenset(implied - core - _NEUTRAL_WORDS),
     )
 
 
@@ -192,7 +209,10 @@ class _Index:
 
 def _index_path(suffix: str) -> Path:
     version = metadata.version("simple-icd-10-cm")
-    return cache_dir() / f"icd10cm-tfidf-{version}-i{INDEX_VERSION}.{suffix}"
+    built_by = source_digest(
+        "ranking.py", "coding.py", "normalize.py", "resources/coding_words.json"
+    )
+    return cache_dir() / f"icd10cm-tfidf-{version}-{built_by}.{suffix}"
 
 
 def _collect_texts() -> tuple[list[str], list[str], list[int]]:
@@ -262,8 +282,13 @@ def load_index(use_cache: bool = True) -> _Index:
                 codes=meta["codes"],
                 kinds=meta["kinds"],
                 parsed=[
-                    _Text(frozenset(core.split()), frozenset(neutral.split()), bool(unspecified))
-                    for core, neutral, unspecified in meta["parsed"]
+                    _Text(
+                        frozenset(core.split()),
+                        frozenset(neutral.split()),
+                        bool(unspecified),
+                        frozenset(implied.split()),
+                    )
+                    for core, neutral, unspecified, implied in meta["parsed"]
                 ],
             )
         except (OSError, ValueError, KeyError, TypeError):
@@ -282,7 +307,12 @@ def _write_index(index: _Index, matrix_path: Path, meta_path: Path) -> None:
         "codes": index.codes,
         "kinds": index.kinds,
         "parsed": [
-            [" ".join(sorted(p.core)), " ".join(sorted(p.neutral)), int(p.unspecified)]
+            [
+                " ".join(sorted(p.core)),
+                " ".join(sorted(p.neutral)),
+                int(p.unspecified),
+                " ".join(sorted(p.implied)),
+            ]
             for p in index.parsed
         ],
     }
@@ -333,7 +363,11 @@ class Suggester:
             self.curated.setdefault(term_key(term), code)
 
     def _rerank(
-        self, mention: set[str], context: frozenset[str], candidates: list[tuple[int, float]]
+        self,
+        mention: set[str],
+        context: frozenset[str],
+        candidates: list[tuple[int, float]],
+        strict: bool = False,
     ) -> dict[str, float]:
         """Per code, the best reranked score of its candidate texts. One loop with everything
         that does not depend on the candidate computed once (this runs ~60 times a mention)."""
@@ -349,6 +383,8 @@ class Suggester:
             known = len(mention & core) + len(mention & parsed.neutral)
             covered = known / n_mention if mention else 0.0
             extras = core - mention - context
+            if strict:  # a bare span states no site: the code's unspecified one is an extra
+                extras = extras | (parsed.implied - mention - context)
             hard = len(extras - _SOFT_EXTRAS)
             soft = len(extras & _SOFT_EXTRAS)
             score = 0.25 + 0.4 * covered + 0.25 * sim
@@ -365,9 +401,12 @@ class Suggester:
             needs = _CHAPTER_WORDS.get(code[0])
             if needs and not (needs & either):
                 score -= 0.15
-            if n_mention == 1 and hard:
+            if (hard and n_mention == 1) or (strict and known < n_mention):
                 # One bare word ("stenosis", "fracture") is not evidence for a code that
                 # adds a site or type the text does not state (H04.579, lacrimal sac).
+                # `strict` (the model's own spans): nor is a code that leaves a stated word
+                # out ("renal cell carcinoma": C22.0 liver cell carcinoma; "hardware
+                # failure": N19 kidney failure; "heart tones": I51.9 heart disease).
                 score = min(score, VAGUE_SCORE - 0.01)
             score = max(0.0, min(MAX_CANDIDATE_SCORE, score))
             if score > scored.get(code, -1.0):
@@ -411,13 +450,14 @@ class Suggester:
         return self._suggest(key, context_key, 3).specific
 
     @lru_cache(maxsize=50_000)  # noqa: B019 - one Suggester per process
-    def _suggest(self, key: str, context_key: str, k: int) -> CodingResult:
+    def _suggest(self, key: str, context_key: str, k: int, strict: bool = False) -> CodingResult:
         out, key, expanded = self._curated_step(key)
         mention = _content(_canon_words(expanded))
         context = frozenset(_content(_canon_words(expand(context_key)))) - mention
         exact = {c for c, _ in self.book.terms.get(key, [])}
         exact |= {c for c, _ in self.book.terms.get(expanded, [])}
-        scored = self._rerank(mention, context, self.index.nearest(expanded, N_CANDIDATES))
+        candidates = self.index.nearest(expanded, N_CANDIDATES)
+        scored = self._rerank(mention, context, candidates, strict)
         for code in exact:
             scored[code] = max(scored.get(code, 0.0), SCORE_EXACT - 0.01) + 0.01
         ranked = sorted(scored.items(), key=lambda cs: (-cs[1], len(cs[0]), cs[0]))
@@ -432,8 +472,13 @@ class Suggester:
         )
         return CodingResult(suggestions, self._is_specific(suggestions, expanded))
 
-    def suggest(self, mention_text: str, context: str | None = None, k: int = 5) -> CodingResult:
-        return self._suggest(term_key(mention_text), term_key(context or ""), k)
+    def suggest(
+        self, mention_text: str, context: str | None = None, k: int = 5, strict: bool = False
+    ) -> CodingResult:
+        """`strict`: every stated word must be in a code's text (or default wording) for it
+        to score as a match; for spans the mention model found on its own, which are noisier
+        than lexicon terms ("plantar aspect", "buccal aspect")."""
+        return self._suggest(term_key(mention_text), term_key(context or ""), k, strict)
 
 
 _lock = threading.Lock()

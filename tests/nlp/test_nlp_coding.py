@@ -83,6 +83,27 @@ def test_codes_are_billable_and_scores_ordered() -> None:
         assert len({s.code for s in found}) == len(found)
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["hardware failure", "plantar aspect", "foraminal stenosis", "venous blood", "bleeding",
+     "stenosis", "lesion"],
+)  # fmt: skip
+def test_strict_coding_does_not_trade_a_stated_word_for_another(text: str) -> None:
+    # For the model's own spans: N19 kidney failure is not "hardware failure", B07.0 plantar
+    # wart not "plantar aspect"; a bare "bleeding" is not K29.51 (chronic gastritis with
+    # bleeding), whose site hides behind "unspecified". Each scores over VAGUE_SCORE unstrict.
+    from chartdrop.nlp.ranking import VAGUE_SCORE
+
+    strict = suggest_codes(text, strict=True)
+    assert all(s.score < VAGUE_SCORE for s in strict), strict
+    assert suggest_codes(text)[0].score >= VAGUE_SCORE  # what phrases get, unchanged
+
+
+def test_strict_coding_keeps_codes_that_account_for_every_word() -> None:
+    for text, code in (("acute respiratory distress", "R06.03"), ("adenoid hypertrophy", "J35.2")):
+        assert suggest_codes(text, strict=True)[0].code == code
+
+
 def test_codes_listed_also_as_a_block_are_codes() -> None:
     # simple_icd_10_cm lists B20, R99, F99, Z66 (and non-billable C50, O09, ...) both as a block
     # and as a category; they are billable codes all the same.
