@@ -4,10 +4,11 @@ text extraction, NLP, staged drafts in SQLite), as `chartdrop backfill` runs the
     .venv/bin/python bench/backfill.py [--notes N] [--workers 1 2 ...] [--processes 2 ...]
 
 Each worker count (`workers`, threads) runs in its own child process (fresh database, cold
-caches, its own peak RSS). `--processes P` then runs P `backfill` processes at once on P
-folders holding the notes between them, against one SQLite database (how IT spreads a
-backfill over cores): the rate is all files over the time from the first start to the last
-finish, models loaded beforehand. Prints files/s, drafts/s and peak RSS; never note text.
+caches, its own peak RSS). `--processes P` then runs P `backfill` processes at once, each on
+its part of one folder (`ingest.batch.part_of`, as `chartdrop backfill --processes P` splits
+it), against one SQLite database: the rate is all files over the time from the first start
+to the last finish, models loaded beforehand. Prints files/s, drafts/s and peak RSS; never
+note text.
 """
 
 from __future__ import annotations
@@ -47,12 +48,12 @@ def child(notes: int, workers: int) -> dict[str, float]:
         started = time.perf_counter()
         report = backfill(factory, settings, folder)
         wall = time.perf_counter() - started
-    staged = sum(1 for o in report.outcomes.values() if o.status == "staged")
-    return {"notes": len(texts), "staged": staged, "wall": wall, "rss": peak_rss_mb()}
+    return {"notes": len(texts), "staged": report.staged, "wall": wall, "rss": peak_rss_mb()}
 
 
-def serve(folder: Path, data_dir: Path, url: str) -> dict[str, float]:
-    """One of several backfill processes: load, say ready, wait for "go" on stdin, run."""
+def serve(folder: Path, data_dir: Path, url: str, part: tuple[int, int]) -> dict[str, float]:
+    """One of several backfill processes, as `chartdrop backfill --processes` starts them: load,
+    say ready, wait for "go" on stdin, then back-fill its part of the folder."""
     from chartdrop.ingest import backfill
     from chartdrop.models import make_engine, session_factory
     from chartdrop.nlp import warm_up
@@ -64,9 +65,8 @@ def serve(folder: Path, data_dir: Path, url: str) -> dict[str, float]:
     print("ready", flush=True)
     sys.stdin.readline()
     started = time.time()
-    report = backfill(factory, settings, folder)
-    staged = sum(1 for o in report.outcomes.values() if o.status == "staged")
-    return {"start": started, "end": time.time(), "staged": staged, "rss": peak_rss_mb()}
+    report = backfill(factory, settings, folder, part=part)
+    return {"start": started, "end": time.time(), "staged": report.staged, "rss": peak_rss_mb()}
 
 
 def several(notes: int, processes: int) -> dict[str, float]:
@@ -75,23 +75,21 @@ def several(notes: int, processes: int) -> dict[str, float]:
     texts = load_notes(dev_data_dir() / "mtsamples" / "mtsamples.csv", notes)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        folders = [root / f"legacy{k}" for k in range(processes)]
-        for folder in folders:
-            folder.mkdir()
+        folder = root / "legacy"
+        folder.mkdir()
         for n, text in enumerate(texts):
-            path = folders[n % processes] / f"note{n:05d}.txt"
-            path.write_text(text, encoding="utf-8")
+            (folder / f"note{n:05d}.txt").write_text(text, encoding="utf-8")
         url = f"sqlite:///{root / 'var' / 'chartdrop.db'}"
         upgrade(url)
-        command = [sys.executable, __file__, "--serve"]
+        command = [sys.executable, __file__, "--serve", str(folder), str(root / "var"), url]
         children = [
             subprocess.Popen(
-                [*command, str(folder), str(root / "var"), url],
+                [*command, f"{k}/{processes}"],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
             )
-            for folder in folders
+            for k in range(processes)
         ]
         for child_process in children:
             while child_process.stdout.readline().strip() != "ready":
@@ -112,14 +110,15 @@ def main() -> int:
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--processes", type=int, nargs="*", default=[])
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--serve", nargs=3, help=argparse.SUPPRESS)
+    parser.add_argument("--serve", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
         print(json.dumps(child(args.notes, args.child)))
         return 0
     if args.serve:
-        folder, data_dir, url = args.serve
-        print(json.dumps(serve(Path(folder), Path(data_dir), url)))
+        folder, data_dir, url, part = args.serve
+        index, _, count = part.partition("/")
+        print(json.dumps(serve(Path(folder), Path(data_dir), url, (int(index), int(count)))))
         return 0
     if not (dev_data_dir() / "mtsamples" / "mtsamples.csv").is_file():
         print(f"no MTSamples under {dev_data_dir()}; skipped")

@@ -40,7 +40,7 @@ class BackfillSummary:
     def of(cls, report: Any) -> BackfillSummary:  # report: ingest.batch.BatchReport
         names = {doc_id: str(path) for path, doc_id in report.document_ids.items()}
         return cls(
-            staged=sum(1 for o in report.outcomes.values() if o.status == "staged"),
+            staged=report.staged,
             skipped=len(report.skipped),
             failed=[
                 (names.get(o.document_id, f"document {o.document_id}"), o.error or "")

@@ -33,6 +33,10 @@ class BatchReport:
     def failed(self) -> list[Outcome]:
         return [o for o in self.outcomes.values() if o.status == DocumentStatus.FAILED]
 
+    @property
+    def staged(self) -> int:
+        return sum(1 for o in self.outcomes.values() if o.status == DocumentStatus.STAGED)
+
 
 def drain(
     factory: sessionmaker[Session],
@@ -92,6 +96,10 @@ def _register_rows(
     return {r.document_id for r in rows.registrations.values()} | rows.unfinished
 
 
+def _cannot_read(exc: OSError) -> str:
+    return f"cannot read the file ({exc.strerror or type(exc).__name__})"
+
+
 def _row_path(path: Path, row: int) -> Path:
     return path.with_name(f"{path.name}#row{row:05d}")
 
@@ -114,7 +122,7 @@ def process_files(
         try:
             registration = queue.register(factory, settings, path, keep_source=True, kind=kind)
         except OSError as exc:
-            report.unreadable[path] = f"cannot read the file ({exc.strerror or type(exc).__name__})"
+            report.unreadable[path] = _cannot_read(exc)
             continue
         if registration is None:
             report.unreadable[path] = "the file does not exist"
@@ -182,7 +190,7 @@ def _take(
     try:
         digest = sha256_file(path)
     except OSError as exc:
-        report.unreadable[path] = f"cannot read the file ({exc.strerror or type(exc).__name__})"
+        report.unreadable[path] = _cannot_read(exc)
         return set()
     existing = queue.find_original(factory, digest[0])
     if existing is not None:
