@@ -147,11 +147,13 @@ def record_spooled(
     return Registration(document.id, sha256, DocumentStatus.DUPLICATE, original_id)
 
 
-def _claimable(now: datetime):  # type: ignore[no-untyped-def]
-    return or_(
-        Document.status == DocumentStatus.QUEUED,
-        and_(Document.status == DocumentStatus.PROCESSING, Document.lease_expires_at < now),
-    )
+def _expired(now: datetime) -> ColumnElement[bool]:
+    """Taken by a worker whose lease ran out (it stopped or crashed)."""
+    return and_(Document.status == DocumentStatus.PROCESSING, Document.lease_expires_at < now)
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    return or_(Document.status == DocumentStatus.QUEUED, _expired(now))
 
 
 def _oldest_claimable(
@@ -161,10 +163,9 @@ def _oldest_claimable(
     apart, each walking the (status, id) index from its first row: one query with their OR
     made the database gather and sort the whole backlog on every claim (36 ms a claim with
     100,000 queued, and growing with the backlog)."""
-    expired = and_(Document.status == DocumentStatus.PROCESSING, Document.lease_expires_at < now)
     found = [
         first
-        for condition in (Document.status == DocumentStatus.QUEUED, expired)
+        for condition in (Document.status == DocumentStatus.QUEUED, _expired(now))
         if (first := _first_id(session, settings, condition, only)) is not None
     ]
     return min(found, default=None)
@@ -297,11 +298,7 @@ def exhausted(factory: sessionmaker[Session], settings: Settings) -> list[int]:
     with factory() as session:
         return list(
             session.scalars(
-                select(Document.id).where(
-                    Document.status == DocumentStatus.PROCESSING,
-                    Document.lease_expires_at < now,
-                    Document.attempts >= settings.max_attempts,
-                )
+                select(Document.id).where(_expired(now), Document.attempts >= settings.max_attempts)
             )
         )
 
