@@ -71,6 +71,7 @@ _HISTORY_PREFIXES = tuple(_WORDS["history_prefixes"]["prefixes"])
 _HISTORY_CODES: dict[str, str] = _WORDS["history_prefixes"]["codes"]
 _UNCONTROLLED = frozenset(_WORDS["uncontrolled"]["words"])
 _SOFT_EXTRAS = frozenset(_WORDS["soft_extras"]["words"])
+_DIMENSIONS = frozenset(_WORDS["unspecified_dimensions"]["words"])
 _VAGUE_ALONE = frozenset(_WORDS["vague_alone"]["words"])
 _VAGUE_WITH_ORGAN = frozenset(_WORDS["vague_with_organ"]["words"])
 _ORGANS = frozenset(_WORDS["organs"]["words"])
@@ -105,17 +106,6 @@ def _canon_words(key: str) -> list[str]:
 
 def _content(words: list[str]) -> set[str]:
     return {w for w in words if w not in _FUNCTION_WORDS}
-
-
-# What "unspecified" leaves open that no bare span states either ("unspecified trimester",
-# "unspecified behavior", "unspecified part of"): not a site or type the code adds.
-_DIMENSIONS = frozenset(
-    {
-        "behavior", "cause", "degree", "depth", "encounter", "episode", "involvement",
-        "laterality", "level", "organism", "part", "region", "severity", "side", "site",
-        "stage", "status", "trimester", "type", "whether",
-    }
-)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
