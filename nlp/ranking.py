@@ -356,7 +356,7 @@ class Suggester:
         self,
         mention: set[str],
         context: frozenset[str],
-        candidates: list[tuple[int, float]],
+        candidates: tuple[tuple[int, float], ...],
         strict: bool = False,
     ) -> dict[str, float]:
         """Per code, the best reranked score of its candidate texts. One loop with everything
@@ -439,6 +439,13 @@ class Suggester:
             return self._is_specific((CodeSuggestion("", "", SCORE_CURATED),), expanded)
         return self._suggest(key, context_key, 3).specific
 
+    @lru_cache(maxsize=256)  # noqa: B019 - one Suggester per process
+    def _candidates(self, expanded: str) -> tuple[tuple[int, float], ...]:
+        """The nearest texts, shared by the strict and the plain ranking of one mention: the
+        mention model's spans are ranked strictly for their codes and plainly for
+        `specific`, and the search was half of all ranking time (~0.8 ms a query)."""
+        return tuple(self.index.nearest(expanded, N_CANDIDATES))
+
     @lru_cache(maxsize=50_000)  # noqa: B019 - one Suggester per process
     def _suggest(self, key: str, context_key: str, k: int, strict: bool = False) -> CodingResult:
         out, key, expanded = self._curated_step(key)
@@ -446,7 +453,7 @@ class Suggester:
         context = frozenset(_content(_canon_words(expand(context_key)))) - mention
         exact = {c for c, _ in self.book.terms.get(key, [])}
         exact |= {c for c, _ in self.book.terms.get(expanded, [])}
-        candidates = self.index.nearest(expanded, N_CANDIDATES)
+        candidates = self._candidates(expanded)
         scored = self._rerank(mention, context, candidates, strict)
         for code in exact:
             scored[code] = max(scored.get(code, 0.0), SCORE_EXACT - 0.01) + 0.01
