@@ -33,6 +33,10 @@ def top(text: str, context: str | None = None) -> str:
         ("s/p MI", "I25.2"),
         ("history of myocardial infarction", "I25.2"),
         ("high cholesterol", "E78.00"),
+        # the ICD-10-CM index's default, not a site or stage the text does not state
+        ("undescended testis", "Q53.9"),  # not C62.00, a malignant neoplasm
+        ("atherosclerosis", "I70.90"),  # not I70.35, of a bypass graft
+        ("nephropathy", "N28.9"),  # not N08, a manifestation code
     ],
 )
 def test_bare_terms_and_abbreviations(text: str, code: str) -> None:
