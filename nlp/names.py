@@ -151,6 +151,17 @@ _PROVIDER_LABELS: list[tuple[Caseless | re.Pattern[str], float]] = [
         ),
         0.93,
     ),
+    # Dictated without the colon: "dictating physician Doctor Alan Grant", "attending physician
+    # is Dr. Alan Grant". The role word is required; "is"/"was" only before a title ("the
+    # attending surgeon was present throughout" names no one).
+    (
+        Caseless(
+            r"\b(?:dictating|attending|rendering|treating)[ \t]+"
+            r"(?:physician|provider|surgeon|doctor|clinician)\b[ \t]*"
+            r"(?:,[ \t]*|(?:is|was)[ \t]+(?=dr\b|doctor\b))?"
+        ),
+        0.88,
+    ),
     (Caseless(r"\bthis[ \t]+is[ \t]+(?=(?:dr\b|doctor\b))"), 0.9),
     (
         Caseless(

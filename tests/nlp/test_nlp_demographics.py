@@ -191,6 +191,11 @@ def test_relative_birth_date_is_not_the_patients(text: str) -> None:
         ("This is Alan Grant dictating a progress note.", "Alan Grant"),
         ("Electronically signed by: Alan Grant, MD", "Alan Grant, MD"),
         ("Attending physician: Dr. Ellie Sattler", "Dr. Ellie Sattler"),
+        # dictated, no colon (Whisper: "..., dictating physician Dr. Alan Grant.")
+        ("Date of service 11/02/2026, dictating physician Dr. Alan Grant.", "Dr. Alan Grant"),
+        ("dictating physician doctor alan grant", "Dr. Alan Grant"),
+        ("The attending physician is Dr. Ellie Sattler.", "Dr. Ellie Sattler"),
+        ("dictating physician Alan Grant, MD", "Alan Grant, MD"),
     ],
 )
 def test_provider_styles(text: str, provider: str) -> None:
