@@ -7,11 +7,18 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
+from . import resources
 from .normalize import term_key
 from .types import Deficiency, Field, Mention
 
 MIN_WORDS = 5
 CODED_SECTION = "assessment_and_plan"  # assessment, impression, plan, diagnoses (sections.json)
+# Sections a coder does not code problems from (sections.json `coded_from: false`).
+NOT_CODED_FROM = frozenset(
+    entry["category"]
+    for entry in resources.read_json("sections.json")["sections"]
+    if entry.get("coded_from") is False
+)
 _MISSING = {
     "date_of_birth": ("missing_date_of_birth", "No date of birth found."),
     "mrn": ("missing_mrn", "No medical record number found."),
@@ -71,9 +78,11 @@ def find_deficiencies(
 def _unspecific_problems(problems: Sequence[Mention]) -> list[Mention]:
     """Present problems too vague to code, where a coder codes from: the assessment and
     diagnoses when the note has them (not "the fracture was reduced" in an operative
-    narrative), else anywhere; less those that only refer back to a specific one in the same
-    note ("the fracture" after "distal radius fracture")."""
-    present = [p for p in problems if p.assertion == "present"]
+    narrative), else anywhere but the sections no one codes from (NOT_CODED_FROM: "the skin
+    was infiltrated" in an operative narrative with no diagnosis header); less those that only
+    refer back to a specific one in the same note ("the fracture" after "distal radius
+    fracture")."""
+    present = [p for p in problems if p.assertion == "present" and p.section not in NOT_CODED_FROM]
     if any(p.section == CODED_SECTION for p in problems):
         present = [p for p in present if p.section == CODED_SECTION]
     stated = [set(term_key(p.text).split()) for p in present if p.specific]

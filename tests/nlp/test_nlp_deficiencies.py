@@ -85,6 +85,16 @@ def test_dictated_note_deficiencies(extract: Callable[[str], Extraction]) -> Non
     assert extract(TYPED).deficiencies == ()
 
 
+def test_an_operative_narrative_raises_no_unspecific_problem(
+    extract: Callable[[str], Extraction],
+) -> None:
+    narrative = "DESCRIPTION OF PROCEDURE: The skin was infiltrated with 1% Xylocaine."
+    assert "unspecific_problem" not in codes(extract(narrative).deficiencies)
+    assert "unspecific_problem" in codes(
+        extract(f"INDICATIONS: A mass in the abdomen.,{narrative}").deficiencies
+    )
+
+
 AP = "assessment_and_plan"
 
 
@@ -106,6 +116,11 @@ def _problem(text: str, section: str | None, specific: bool, assertion: str = "p
         ([("fracture", AP, False), ("hip fracture", AP, True)], False),
         # A negated vague problem is nothing to ask about.
         ([("infection", AP, False, "negated")], False),
+        # No one codes from an operative narrative or a medication list ("the skin was
+        # infiltrated with Xylocaine"), even in a note without an assessment...
+        ([("infiltrated", "procedure", False), ("rash", "medications", False)], False),
+        # ...but a procedure's indications are what it is coded by.
+        ([("fracture", "indications", False)], True),
     ],
 )  # fmt: skip
 def test_unspecific_problem_is_asked_where_coders_code(problems: list, flagged: bool) -> None:

@@ -28,3 +28,9 @@ def test_mtsamples_comma_breaks_start_sections() -> None:
 
 def test_a_comma_inside_a_sentence_starts_no_section() -> None:
     assert headers("She has a cough, plan: rest and fluids.") == []
+
+
+def test_indications_are_not_the_procedure_narrative() -> None:
+    # Coders code a procedure by its indications; its narrative is not coded from.
+    text = "INDICATIONS: Left hip fracture.,DESCRIPTION OF PROCEDURE: The skin was infiltrated."
+    assert [category for category, _ in headers(text)] == ["indications", "procedure"]
