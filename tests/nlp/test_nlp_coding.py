@@ -37,6 +37,7 @@ def top(text: str, context: str | None = None) -> str:
         ("undescended testis", "Q53.9"),  # not C62.00, a malignant neoplasm
         ("atherosclerosis", "I70.90"),  # not I70.35, of a bypass graft
         ("nephropathy", "N28.9"),  # not N08, a manifestation code
+        ("right hip fracture", "S72.001A"),  # not M24.551, contracture of the right hip
     ],
 )
 def test_bare_terms_and_abbreviations(text: str, code: str) -> None:
