@@ -79,7 +79,12 @@ def longest_matches(doc: Doc, matcher: PhraseMatcher) -> list[tuple[str, int, in
 class LexiconMatcher:
     """Mentions from a TSV lexicon (term, canonical name) into doc.spans[group]."""
 
-    def __init__(self, nlp: Language, label: str, file: str) -> None:
+    def __init__(
+        self, nlp: Language, label: str, file: str, single_words: dict[str, str] | None = None
+    ) -> None:
+        """`single_words`: more one-word terms (normalised term -> canonical name), matched by
+        a lookup of each token's norm rather than by the PhraseMatcher (tens of thousands of
+        drug names would take seconds to add to it)."""
         self.label = label
         self.group = MENTION_GROUPS[label]
         entries: dict[str, list[str]] = {}
@@ -87,6 +92,8 @@ class LexiconMatcher:
             canonical = row[1] if len(row) > 1 and row[1] else row[0]
             entries.setdefault(canonical, []).append(row[0])
         self.matcher = phrase_matcher(nlp, entries)
+        strings = nlp.vocab.strings
+        self.single_words = {strings.add(k): v for k, v in (single_words or {}).items()}
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
@@ -94,6 +101,15 @@ class LexiconMatcher:
             span = Span(doc, start, end, label=self.label)
             span._.canonical = canonical
             spans.append(span)
+        if self.single_words and len(doc):
+            taken = {i for span in spans for i in range(span.start, span.end)}
+            for i, norm in enumerate(doc.to_array(NORM).tolist()):
+                canonical = self.single_words.get(norm)
+                if canonical is not None and i not in taken:
+                    span = Span(doc, i, i + 1, label=self.label)
+                    span._.canonical = canonical
+                    spans.append(span)
+            spans.sort(key=lambda span: span.start)
         doc.spans[self.group] = spans
         return doc
 
@@ -107,7 +123,13 @@ def merge_mentions(doc: Doc) -> Doc:
 
 
 @Language.factory(
-    "chartdrop_lexicon", default_config={"label": "MEDICATION", "file": "medications.tsv"}
+    "chartdrop_lexicon",
+    default_config={"label": "MEDICATION", "file": "medications.tsv", "drug_names": False},
 )
-def make_lexicon(nlp: Language, name: str, label: str, file: str) -> LexiconMatcher:
-    return LexiconMatcher(nlp, label, file)
+def make_lexicon(
+    nlp: Language, name: str, label: str, file: str, drug_names: bool
+) -> LexiconMatcher:
+    """`drug_names`: also the single-word names of the drug dictionary (drug_names.py)."""
+    from .drug_names import single_word_drugs
+
+    return LexiconMatcher(nlp, label, file, single_word_drugs() if drug_names else None)

@@ -48,8 +48,16 @@ def build_pipeline() -> Language:
     nlp.add_pipe("chartdrop_sentences")
     nlp.add_pipe("chartdrop_demographics")
     nlp.add_pipe("chartdrop_problems")
-    for name, label in (("procedures", "PROCEDURE"), ("medications", "MEDICATION")):
-        nlp.add_pipe("chartdrop_lexicon", name=name, config={"label": label, "file": f"{name}.tsv"})
+    nlp.add_pipe(
+        "chartdrop_lexicon",
+        name="procedures",
+        config={"label": "PROCEDURE", "file": "procedures.tsv"},
+    )
+    nlp.add_pipe(
+        "chartdrop_lexicon",
+        name="medications",
+        config={"label": "MEDICATION", "file": "medications.tsv", "drug_names": True},
+    )
     nlp.add_pipe("chartdrop_mentions")
     add_context(nlp)
     nlp.add_pipe("chartdrop_doctype")

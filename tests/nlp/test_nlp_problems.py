@@ -93,6 +93,30 @@ def test_suggestions_are_ranked_and_described(extract: Callable[[str], Extractio
         assert all(s.description for s in problem.icd10cm)
 
 
+def test_medications_from_the_drug_dictionary(extract: Callable[[str], Extraction]) -> None:
+    # Brand and generic names beyond the curated list (nlp/drug_names.py).
+    text = (
+        "He takes Neurontin and Aricept. The skin was infiltrated with Marcaine, and Versed "
+        "2 mg was given. She was given Zosyn and Levaquin preop."
+    )
+    meds = [m.text for m in extract(text).medications]
+    assert meds == ["Neurontin", "Aricept", "Marcaine", "Versed", "Zosyn", "Levaquin"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ferritin was low.",  # a laboratory test
+        "Coban was applied to the dressing.",  # a bandage (the dictionary: monensin)
+        "There are luminal irregularities.",  # (the dictionary: phenobarbital)
+    ],
+)
+def test_drug_dictionary_words_used_otherwise(
+    extract: Callable[[str], Extraction], text: str
+) -> None:
+    assert extract(text).medications == ()
+
+
 def test_procedures_and_medications(extract: Callable[[str], Extraction]) -> None:
     result = extract(
         "Continue metformin 500 mg twice daily and Lisinopril. Takes baby aspirin. "
