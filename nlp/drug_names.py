@@ -2,65 +2,76 @@
 ~28,600) of the drug-named-entity-recognition package (MIT; MedlinePlus, DrugBank and
 Wikipedia names), each with its generic name.
 
-The package's own finder is not imported: it reads and writes a cache in the home folder and
-imports its web-service helpers, and chartdrop needs only the dictionary it ships. Its
-multi-word names are left out: in 1,500 MTSamples notes most of those found were laboratory
-tests and anatomy ("alkaline phosphatase", "thyroid gland", "at 10"); the common multi-word
-medications are curated in medications.tsv instead. Names that are something else in notes
-("luminal", "Coban" bandage, "Biomet" implants, "ferritin" the test) are listed in
+Only the dictionary file the package ships is read; the package is not imported: its
+__init__ imports its finder, which indexes every name at import (~400 MB), reads and writes
+a cache in the home folder and brings web-service helpers. Its multi-word names are left
+out: in 1,500 MTSamples notes most of those found were laboratory tests and anatomy
+("alkaline phosphatase", "thyroid gland", "at 10"); the common multi-word medications are
+curated in medications.tsv instead. Names that are something else in notes ("luminal",
+"Coban" bandage, "Biomet" implants, "ferritin" the test) are listed in
 resources/medication_stoplist.txt.
 """
 
 from __future__ import annotations
 
+import bz2
+import importlib.util
 import logging
-import subprocess
-import sys
+import os
+import pickle
+import re
+import tempfile
 from importlib import metadata
 from pathlib import Path
 
-from . import drug_names_export as export
 from . import resources
 from .coding import cache_dir, source_digest
 from .normalize import norm_token
 
 log = logging.getLogger(__name__)
 
+PACKAGE = "drug_named_entity_recognition"
+DICTIONARY = "drug_ner_dictionary.pkl.bz2"  # its layout is pinned with the package version
+MIN_LETTERS = 4  # shorter names ("asa", "dma") are more often something else
+_NAME = re.compile(r"[a-z][a-z\-]*[a-z]")
+
 
 def single_word_drugs() -> dict[str, str]:
     """Normalised single-word drug name -> generic name; empty (logged) without the package.
 
-    The package's file takes ~2.5 s and ~400 MB to unpickle (it holds every drug's chemistry
-    too), so a child process exports the names once per package version to a 0.7 MB cache
-    beside the ICD-10-CM indexes; later loads read that (~30 ms)."""
+    Unpickling the package's file takes ~1.4 s (it holds every drug's chemistry too), so the
+    names are kept, once per package version, in a 0.7 MB cache beside the ICD-10-CM indexes;
+    later loads read that (~30 ms)."""
     try:
-        version = metadata.version(export.PACKAGE.replace("_", "-"))
+        version = metadata.version(PACKAGE.replace("_", "-"))
     except metadata.PackageNotFoundError:
-        log.warning("drug name dictionary unavailable (%s not installed)", export.PACKAGE)
+        log.warning("drug name dictionary unavailable (%s not installed)", PACKAGE)
         return {}
-    digest = source_digest("drug_names_export.py")
-    path = cache_dir() / f"drug-names-{version}-{digest}.tsv"
+    path = cache_dir() / f"drug-names-{version}-{source_digest('drug_names.py')}.tsv"
     names = _read_cache(path)
     if names is None:
-        _export_in_child(path)
-        names = _read_cache(path)
-    if names is None:  # no writable cache folder, or the child failed: read it here
-        names = export.single_word_names()
+        names = _from_package()
+        _write_cache(path, names)
     stop = {norm_token(w) for w in resources.read_lines("medication_stoplist.txt")}
+    return {name: generic for name, generic in names.items() if name not in stop}
+
+
+def _from_package() -> dict[str, str]:
+    """Normalised single-word name -> its first generic name, from the package's file (the
+    first spelling in the file wins where two normalise alike: "antibiotics", "antibiotic")."""
+    # find_spec locates the package without importing it (see the module docstring).
+    spec = importlib.util.find_spec(PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(PACKAGE)
+    source = Path(next(iter(spec.submodule_search_locations))) / DICTIONARY
+    with bz2.open(source) as handle:
+        # The package's own data file, installed with it: as trusted as its code.
+        variants: dict[str, list[str]] = pickle.load(handle)["drug_variant_to_canonical"]
     out: dict[str, str] = {}
-    for name, generic in names.items():
-        key = norm_token(name)
-        if key not in stop:
-            out.setdefault(key, generic)
+    for variant, generics in variants.items():
+        if len(variant) >= MIN_LETTERS and generics and _NAME.fullmatch(variant):
+            out.setdefault(norm_token(variant), generics[0])
     return out
-
-
-def _export_in_child(path: Path) -> None:
-    command = [sys.executable, export.__file__, str(path)]
-    try:
-        subprocess.run(command, check=True, capture_output=True, timeout=300)
-    except (OSError, subprocess.SubprocessError) as exc:
-        log.warning("drug name cache not written (%s)", type(exc).__name__)
 
 
 def _read_cache(path: Path) -> dict[str, str] | None:
@@ -69,3 +80,15 @@ def _read_cache(path: Path) -> dict[str, str] | None:
     except OSError:
         return None
     return dict(line.split("\t", 1) for line in lines if "\t" in line)
+
+
+def _write_cache(path: Path, names: dict[str, str]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Write then rename, so a concurrent reader never sees half a file.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.writelines(f"{name}\t{generic}\n" for name, generic in sorted(names.items()))
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.warning("could not write the drug name cache: %s", exc.__class__.__name__)

@@ -16,12 +16,10 @@ def test_brand_and_generic_names_with_their_generic() -> None:
     assert names["neurontin"] == "gabapentin"
     assert names["lidocaine"] == "lidocaine"
     assert "coban" not in names  # medication_stoplist.txt: a bandage in notes
-    assert min(len(name) for name in names) >= drug_names.export.MIN_LETTERS
+    assert min(len(name) for name in names) >= drug_names.MIN_LETTERS
 
 
-def test_names_are_cached_by_a_child_and_read_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_names_are_cached_and_read_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHARTDROP_DATA_DIR", str(tmp_path))
     first = drug_names.single_word_drugs()
     cached = list((tmp_path / "cache").glob("drug-names-*.tsv"))
@@ -30,8 +28,7 @@ def test_names_are_cached_by_a_child_and_read_back(
     def unexpected(*_args: object) -> None:
         raise AssertionError("the cache should have been read")
 
-    monkeypatch.setattr(drug_names.export, "single_word_names", unexpected)
-    monkeypatch.setattr(drug_names, "_export_in_child", unexpected)
+    monkeypatch.setattr(drug_names, "_from_package", unexpected)
     assert drug_names.single_word_drugs() == first
 
 
