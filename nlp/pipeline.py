@@ -100,6 +100,7 @@ def _mention(span: Span, sections: list[Section], text: str) -> Mention:
         section=section.category if section else None,
         confidence=confidence,
         specific=is_specific(mention_text) if problem else True,
+        normalized=None if problem else ext.canonical,
     )
 
 

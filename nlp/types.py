@@ -49,6 +49,9 @@ class Mention:
     confidence: float = 1.0
     # False when the text is too vague for a specific ICD-10-CM code (coding.is_specific).
     specific: bool = True
+    # A medication's generic name or a procedure's canonical name, from the lexicon that found
+    # it ("Marcaine" -> "bupivacaine"); None for problems, which carry icd10cm instead.
+    normalized: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,8 @@ def _context(db: Session, draft: DraftEntry) -> dict[str, Any]:
         "doc_type": (draft.document_type or {}).get("value") or "unknown",
         "fields": d.demographic_rows(draft),
         "problems": list(enumerate(draft.problems or [])),
+        "medications": draft.medications or [],
+        "procedures": draft.procedures or [],
         "assertions": d.ASSERTIONS,
         "deficiencies": draft.deficiencies or [],
         "recognised_text": transcript.text if transcript else "",

@@ -155,6 +155,20 @@ def test_reject_sends_a_notice_the_physician_sees_and_answers(desk_any_db: Desk)
     assert ("grant", "replied") in actions and ("grant", "viewed") in actions
 
 
+def test_medications_and_procedures_are_shown_with_their_evidence(
+    desk: Desk, client: TestClient
+) -> None:
+    text = "PROGRESS NOTE\nThe skin was infiltrated with Marcaine. Colonoscopy last year.\n"
+    draft_id = desk.draft_from_text(text)
+    logged_in(client, "tech1")
+    page = client.get(f"/drafts/{draft_id}").text
+    card = page[page.index('id="medications-procedures"') : page.index('id="deficiencies"')]
+    start = text.index("Marcaine")
+    assert f'data-start="{start}" data-end="{start + len("Marcaine")}"' in card
+    assert "bupivacaine" in card  # the generic name beside the brand
+    assert "Colonoscopy" in card
+
+
 def test_markup_in_a_transcript_is_escaped(desk: Desk, client: TestClient) -> None:
     draft_id = desk.draft_from_text(
         "PROGRESS NOTE\nDictated by: Dr. Alan Grant\n<script>alert('x')</script> "
