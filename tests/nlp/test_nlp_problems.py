@@ -74,6 +74,7 @@ def test_codes(extract: Callable[[str], Extraction], text: str, mention: str, co
         # anatomy that the tabular list names as an inclusion term (Q25.49, Q79.8)
         "The aortic arch is unremarkable.",
         "There is no accessory muscle use.",
+        "PROGRESS NOTE",  # a title line
     ],
 )
 def test_generic_words_are_not_problems(extract: Callable[[str], Extraction], text: str) -> None:
