@@ -75,6 +75,8 @@ def test_codes(extract: Callable[[str], Extraction], text: str, mention: str, co
         "The aortic arch is unremarkable.",
         "There is no accessory muscle use.",
         "PROGRESS NOTE",  # a title line
+        "TELEPHONE ENCOUNTER\nThe patient called.",
+        "CONDITION ON DISCHARGE: Stable.",  # a discharge summary's header
     ],
 )
 def test_generic_words_are_not_problems(extract: Callable[[str], Extraction], text: str) -> None:
