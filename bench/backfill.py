@@ -19,17 +19,19 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import dev_data_dir, load_notes, peak_rss_mb
 
 
-def child(notes: int, workers: int) -> dict[str, float]:
-    from chartdrop.ingest import backfill
-    from chartdrop.models import make_engine, session_factory, upgrade
-    from chartdrop.nlp import warm_up
-    from chartdrop.settings import Settings
+@contextmanager
+def legacy_folder(notes: int) -> Iterator[tuple[Path, Path, str, int]]:
+    """(root, folder of `notes` MTSamples .txt files, upgraded SQLite URL, file count) in a
+    temporary directory removed afterwards."""
+    from chartdrop.models import upgrade
 
     texts = load_notes(dev_data_dir() / "mtsamples" / "mtsamples.csv", notes)
     with tempfile.TemporaryDirectory() as tmp:
@@ -40,6 +42,16 @@ def child(notes: int, workers: int) -> dict[str, float]:
             (folder / f"note{n:05d}.txt").write_text(text, encoding="utf-8")
         url = f"sqlite:///{root / 'var' / 'chartdrop.db'}"
         upgrade(url)
+        yield root, folder, url, len(texts)
+
+
+def child(notes: int, workers: int) -> dict[str, float]:
+    from chartdrop.ingest import backfill
+    from chartdrop.models import make_engine, session_factory
+    from chartdrop.nlp import warm_up
+    from chartdrop.settings import Settings
+
+    with legacy_folder(notes) as (root, folder, url, count):
         settings = Settings(
             data_dir=root / "var", inbox=root / "inbox", database_url=url, workers=workers
         )
@@ -48,7 +60,7 @@ def child(notes: int, workers: int) -> dict[str, float]:
         started = time.perf_counter()
         report = backfill(factory, settings, folder)
         wall = time.perf_counter() - started
-    return {"notes": len(texts), "staged": report.staged, "wall": wall, "rss": peak_rss_mb()}
+    return {"notes": count, "staged": report.staged, "wall": wall, "rss": peak_rss_mb()}
 
 
 def serve(folder: Path, data_dir: Path, url: str, part: tuple[int, int]) -> dict[str, float]:
@@ -70,17 +82,7 @@ def serve(folder: Path, data_dir: Path, url: str, part: tuple[int, int]) -> dict
 
 
 def several(notes: int, processes: int) -> dict[str, float]:
-    from chartdrop.models import upgrade
-
-    texts = load_notes(dev_data_dir() / "mtsamples" / "mtsamples.csv", notes)
-    with tempfile.TemporaryDirectory() as tmp:
-        root = Path(tmp)
-        folder = root / "legacy"
-        folder.mkdir()
-        for n, text in enumerate(texts):
-            (folder / f"note{n:05d}.txt").write_text(text, encoding="utf-8")
-        url = f"sqlite:///{root / 'var' / 'chartdrop.db'}"
-        upgrade(url)
+    with legacy_folder(notes) as (root, folder, url, count):
         command = [sys.executable, __file__, "--serve", str(folder), str(root / "var"), url]
         children = [
             subprocess.Popen(
@@ -101,7 +103,7 @@ def several(notes: int, processes: int) -> dict[str, float]:
     wall = max(r["end"] for r in results) - min(r["start"] for r in results)
     staged = sum(r["staged"] for r in results)
     rss = max(r["rss"] for r in results)
-    return {"notes": len(texts), "staged": staged, "wall": wall, "rss": rss}
+    return {"notes": count, "staged": staged, "wall": wall, "rss": rss}
 
 
 def main() -> int:
