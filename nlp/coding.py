@@ -15,10 +15,11 @@ import logging
 import os
 import re
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from .normalize import term_key
 from .types import CodeSuggestion
@@ -154,16 +155,23 @@ def load_codebook(use_cache: bool = True) -> CodeBook:
     return book
 
 
-def _write_cache(path: Path, book: CodeBook) -> None:
+def write_cache(path: Path, write: Callable[[TextIO], object], what: str) -> None:
+    """Write a text cache file through `write`, then rename it into place, so a concurrent
+    reader never sees half a file. A cache that cannot be written is logged, not raised: the
+    caller has what it computed."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        # Write then rename, so a concurrent reader never sees half a file.
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump({"descriptions": book.descriptions, "terms": book.terms}, handle)
+            write(handle)
         os.replace(tmp, path)
     except OSError as exc:
-        log.warning("could not write ICD-10-CM index cache: %s", exc.__class__.__name__)
+        log.warning("could not write %s: %s", what, exc.__class__.__name__)
+
+
+def _write_cache(path: Path, book: CodeBook) -> None:
+    content = {"descriptions": book.descriptions, "terms": book.terms}
+    write_cache(path, lambda handle: json.dump(content, handle), "ICD-10-CM index cache")
 
 
 def suggest_codes(

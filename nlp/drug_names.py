@@ -17,15 +17,13 @@ from __future__ import annotations
 import bz2
 import importlib.util
 import logging
-import os
 import pickle
 import re
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
 from . import resources
-from .coding import cache_dir, source_digest
+from .coding import cache_dir, source_digest, write_cache
 from .normalize import norm_token
 
 log = logging.getLogger(__name__)
@@ -51,7 +49,8 @@ def single_word_drugs() -> dict[str, str]:
     names = _read_cache(path)
     if names is None:
         names = _from_package()
-        _write_cache(path, names)
+        lines = [f"{name}\t{generic}\n" for name, generic in sorted(names.items())]
+        write_cache(path, lambda handle: handle.writelines(lines), "the drug name cache")
     stop = {norm_token(w) for w in resources.read_lines("medication_stoplist.txt")}
     return {name: generic for name, generic in names.items() if name not in stop}
 
@@ -80,15 +79,3 @@ def _read_cache(path: Path) -> dict[str, str] | None:
     except OSError:
         return None
     return dict(line.split("\t", 1) for line in lines if "\t" in line)
-
-
-def _write_cache(path: Path, names: dict[str, str]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write then rename, so a concurrent reader never sees half a file.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.writelines(f"{name}\t{generic}\n" for name, generic in sorted(names.items()))
-        os.replace(tmp, path)
-    except OSError as exc:
-        log.warning("could not write the drug name cache: %s", exc.__class__.__name__)
