@@ -55,7 +55,8 @@ def main() -> int:
         print(f"SKIPPED: no {folder}")
         return 0
     from chartdrop.nlp.assertion import assertion_of, section_of
-    from chartdrop.nlp.pipeline import _section_assertions, get_pipeline
+    from chartdrop.nlp.pipeline import get_pipeline
+    from chartdrop.nlp.sections import SECTION_ASSERTIONS
 
     nlp = get_pipeline()
     confusion: Counter[str] = Counter()
@@ -76,7 +77,7 @@ def main() -> int:
             if not hits:
                 continue
             span = spans[max(hits)[1]]
-            pred = assertion_of(span, section_of(sections, span), _section_assertions)
+            pred = assertion_of(span, section_of(sections, span), SECTION_ASSERTIONS)
             neg_gold, neg_pred = pol == "NEG", pred == "negated"
             confusion[f"{'NEG' if neg_gold else 'POS'}/{'neg' if neg_pred else 'not'}"] += 1
             if neg_gold == neg_pred:

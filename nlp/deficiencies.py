@@ -7,18 +7,12 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 
-from . import resources
 from .normalize import term_key
+from .sections import NOT_CODED_FROM
 from .types import Deficiency, Field, Mention
 
 MIN_WORDS = 5
 CODED_SECTION = "assessment_and_plan"  # assessment, impression, plan, diagnoses (sections.json)
-# Sections a coder does not code problems from (sections.json `coded_from: false`).
-NOT_CODED_FROM = frozenset(
-    entry["category"]
-    for entry in resources.read_json("sections.json")["sections"]
-    if entry.get("coded_from") is False
-)
 _MISSING = {
     "date_of_birth": ("missing_date_of_birth", "No date of birth found."),
     "mrn": ("missing_mrn", "No medical record number found."),

@@ -16,7 +16,6 @@ from spacy.tokens import Doc, Span
 from . import demographics as _demographics  # noqa: F401
 from . import doctype as _doctype  # noqa: F401
 from . import problems as _problems  # noqa: F401
-from . import resources as res
 from . import sections as _sections  # noqa: F401
 from . import sentences as _sentences  # noqa: F401
 from .assertion import add_context, assertion_of, section_of
@@ -25,18 +24,13 @@ from .deficiencies import find_deficiencies
 from .doctext import CachingTokenizer, doc_text
 from .lexicon import MENTION_GROUPS
 from .mentions import add_mention_model
-from .sections import Section
+from .sections import SECTION_ASSERTIONS, Section
 from .tokenizer import blank_english
 from .types import Extraction, Mention
 
 _lock = threading.Lock()
 _load_lock = threading.Lock()
 _nlp: Language | None = None
-_section_assertions: dict[str, str] = {
-    entry["category"]: entry["assertion"]
-    for entry in res.read_json("sections.json")["sections"]
-    if "assertion" in entry
-}
 
 
 def build_pipeline() -> Language:
@@ -95,7 +89,7 @@ def _mention(span: Span, sections: list[Section], text: str) -> Mention:
         text=mention_text,
         start=start,
         end=end,
-        assertion=assertion_of(span, section, _section_assertions),
+        assertion=assertion_of(span, section, SECTION_ASSERTIONS),
         icd10cm=codes,
         section=section.category if section else None,
         confidence=confidence,

@@ -15,6 +15,16 @@ from . import resources
 from .doctext import doc_text
 from .fastregex import Caseless
 
+_DATA = resources.read_json("sections.json")
+# What a problem mentioned in a section is, unless ConText says more ("historical" in PMH).
+SECTION_ASSERTIONS: dict[str, str] = {
+    entry["category"]: entry["assertion"] for entry in _DATA["sections"] if "assertion" in entry
+}
+# Sections a coder does not code problems from (`coded_from: false`): deficiencies.py.
+NOT_CODED_FROM = frozenset(
+    entry["category"] for entry in _DATA["sections"] if entry.get("coded_from") is False
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Section:
@@ -26,14 +36,11 @@ class Section:
 
 class SectionRules:
     def __init__(self) -> None:
-        data = resources.read_json("sections.json")
+        data = _DATA
         self.category_of: dict[str, str] = {}
-        self.assertion_of: dict[str, str] = {}
         for entry in data["sections"]:
             for header in entry["headers"]:
                 self.category_of[_key(header)] = entry["category"]
-            if "assertion" in entry:
-                self.assertion_of[entry["category"]] = entry["assertion"]
         headers = sorted(self.category_of, key=len, reverse=True)
         alternation = "|".join(r"[ \t]+".join(map(re.escape, h.split(" "))) for h in headers)
         followers = "|".join(map(re.escape, data["spoken_followers"]))
