@@ -104,8 +104,18 @@ def _default_leaf(cm: Any, code: str) -> str | None:
     if len(leaves) == 1:
         return leaves[0]
     unspecified = [c for c in leaves if "unspecified" in cm.get_description(c).lower()]
+    if not unspecified:
+        return None
+    if code.startswith("C"):
+        # Neoplasms: the code that leaves every axis open ("unspecified site of unspecified
+        # female breast", C50.919), not a shorter one of a stated type (C50.A0 inflammatory,
+        # C34.00 main bronchus).
+        most = max(cm.get_description(c).lower().count("unspecified") for c in unspecified)
+        unspecified = [
+            c for c in unspecified if cm.get_description(c).lower().count("unspecified") == most
+        ]
     # ICD-10-CM puts "unspecified" last: prefer the shortest code ending in 9.
-    return min(unspecified, key=lambda c: (len(c), not c.endswith("9"), c)) if unspecified else None
+    return min(unspecified, key=lambda c: (len(c), not c.endswith("9"), c))
 
 
 def build_codebook() -> CodeBook:

@@ -64,6 +64,7 @@ _WORDS = resources.read_json("coding_words.json")
 _FUNCTION_WORDS = frozenset(_WORDS["function_words"]["words"])
 _NEUTRAL_WORDS = frozenset(_WORDS["neutral_words"]["words"])
 _CANONICAL: dict[str, str] = _WORDS["canonical"]["map"]
+_HISTOLOGY = frozenset(_WORDS["histology"]["words"])
 _ABBREVIATIONS: dict[str, str] = _WORDS["abbreviations"]["map"]
 _LATERALITY = frozenset(_WORDS["laterality"]["words"])
 _CHAPTER_WORDS = {k: frozenset(v) for k, v in _WORDS["chapter_words"]["map"].items()}
@@ -77,7 +78,9 @@ _VAGUE_WITH_ORGAN = frozenset(_WORDS["vague_with_organ"]["words"])
 _ORGANS = frozenset(_WORDS["organs"]["words"])
 _PAREN = re.compile(r"\(([^)]*)\)|\[([^\]]*)\]")
 _WITHOUT = re.compile(r"\bwithout\b[^,;]*", re.IGNORECASE)
-_AFTER_UNSPECIFIED = re.compile(r"\bunspecified\b([^,;]*)", re.IGNORECASE)
+_PAIRED = re.compile(r"(\w+),? (?:and|or) (\w+)", re.IGNORECASE)
+_LEADING_UNSPECIFIED = re.compile(r"^\s*(?:other (?:and|or) )?unspecified\b", re.IGNORECASE)
+_AFTER_UNSPECIFIED = re.compile(r"\bunspecified\b((?:(?!\bof\b)[^,;])*)", re.IGNORECASE)
 
 
 # Every word list above is compared with term_key output ("diabetes" -> "diabete").
@@ -91,10 +94,15 @@ _SOFT_EXTRAS = _keyed(_SOFT_EXTRAS)
 _VAGUE_ALONE = _keyed(_VAGUE_ALONE)
 _VAGUE_WITH_ORGAN = _keyed(_VAGUE_WITH_ORGAN)
 _ORGANS = _keyed(_ORGANS)
+_HISTOLOGY = _keyed(_HISTOLOGY)
 _CHAPTER_WORDS = {letter: _keyed(words) for letter, words in _CHAPTER_WORDS.items()}
 _CANONICAL = {term_key(k): term_key(v) for k, v in _CANONICAL.items()}
 _ABBREVIATIONS = {term_key(k): term_key(v) for k, v in _ABBREVIATIONS.items()}
 _DIABETES = term_key("diabetes")
+_NEOPLASM = frozenset(term_key("malignant neoplasm").split())
+_NEOPLASM_WORDS = frozenset(
+    term_key("adenocarcinoma cancer carcinoma malignancy malignant neoplasm tumor").split()
+)
 
 
 def _canon_words(key: str) -> list[str]:
@@ -118,13 +126,20 @@ class _Text:
     # Words after "unspecified" ("Stenosis of unspecified lacrimal sac": lacrimal, sac), neutral
     # for a phrase but a site or type the code adds to a bare span (strict ranking).
     implied: frozenset[str] = frozenset()
+    # The words either side of "and"/"or" ("Synovitis and tenosynovitis", "Occlusion and
+    # stenosis of basilar artery"), each pair as "a b": a title naming either; a mention that
+    # states one needs not state the other.
+    paired: frozenset[str] = frozenset()
 
 
 def _parse_text(text: str) -> _Text:
     neutral_parts = [a or b for a, b in _PAREN.findall(text)]
     body = _PAREN.sub(" ", text)
     neutral_parts += _WITHOUT.findall(body)
-    after_unspecified = _AFTER_UNSPECIFIED.findall(body)
+    # Mid-text, "unspecified" leaves a site or dimension open ("of unspecified ovary",
+    # "unspecified part of"); leading, it names the condition's type as unknown and what
+    # follows is the condition itself ("Unspecified chronic gastritis with bleeding").
+    after_unspecified = _AFTER_UNSPECIFIED.findall(_LEADING_UNSPECIFIED.sub("", body))
     neutral_parts += after_unspecified
     neutral = set(_canon_words(term_key(" ".join(neutral_parts))))
     words = _content(_canon_words(term_key(body)))
@@ -135,6 +150,11 @@ def _parse_text(text: str) -> _Text:
         neutral=frozenset((neutral | (words & _NEUTRAL_WORDS)) - core),
         unspecified="unspecified" in text.lower() or " nos" in text.lower(),
         implied=frozenset(implied - core - _NEUTRAL_WORDS),
+        paired=frozenset(
+            " ".join(pair)
+            for a, b in _PAIRED.findall(body)
+            if len(pair := (*_canon_words(term_key(a)), *_canon_words(term_key(b)))) == 2
+        ),
     )
 
 
@@ -277,8 +297,9 @@ def load_index(use_cache: bool = True) -> _Index:
                         frozenset(neutral.split()),
                         bool(unspecified),
                         frozenset(implied.split()),
+                        frozenset(paired.split(";")) - {""},
                     )
-                    for core, neutral, unspecified, implied in meta["parsed"]
+                    for core, neutral, unspecified, implied, paired in meta["parsed"]
                 ],
             )
         except (OSError, ValueError, KeyError, TypeError):
@@ -302,6 +323,7 @@ def _write_index(index: _Index, matrix_path: Path, meta_path: Path) -> None:
                 " ".join(sorted(p.neutral)),
                 int(p.unspecified),
                 " ".join(sorted(p.implied)),
+                ";".join(sorted(p.paired)),
             ]
             for p in index.parsed
         ],
@@ -337,6 +359,8 @@ def expand(key: str) -> str:
 def is_vague_term(key: str) -> bool:
     """A mention made only of generic words ("infection", "disease of the heart", "pain")."""
     words = _content(key.split())
+    if words & _NEOPLASM_WORDS:
+        words -= _HISTOLOGY  # "transitional cell carcinoma" states no site either
     if not words:
         return True
     if words <= _VAGUE_ALONE:
@@ -364,6 +388,16 @@ class Suggester:
         parsed_texts, codes, kinds = self.index.parsed, self.index.codes, self.index.kinds
         stated = mention & _LATERALITY
         either = mention | context
+        if mention >= _NEOPLASM:
+            # A neoplasm's cell type is neither required of a code nor evidence for one: the
+            # site codes it (C34.90 for "squamous cell carcinoma of the lung", not C17.9
+            # small intestine for "small cell carcinoma"); the similarity still prefers a
+            # code that names it (C44.92 squamous cell carcinoma of skin).
+            context = context | (mention & _HISTOLOGY)  # stated, so never an extra
+            mention = mention - _HISTOLOGY
+            # Nor is a site the code hides behind "unspecified" (C66.9 unspecified ureter):
+            # a neoplasm's code is its site's, so an unstated one is an extra.
+            strict = True
         n_mention = len(mention)
         scored: dict[str, float] = {}
         for i, sim in candidates:
@@ -375,6 +409,10 @@ class Suggester:
             extras = core - mention - context
             if strict:  # a bare span states no site: the code's unspecified one is an extra
                 extras = extras | (parsed.implied - mention - context)
+            for pair in parsed.paired:  # "lung" of "unspecified bronchus or lung"
+                a, b = pair.split(" ")
+                if a in mention or b in mention:
+                    extras = extras - {a, b}
             hard = len(extras - _SOFT_EXTRAS)
             soft = len(extras & _SOFT_EXTRAS)
             score = 0.25 + 0.4 * covered + 0.25 * sim
@@ -454,6 +492,15 @@ class Suggester:
         exact = {c for c, _ in self.book.terms.get(key, [])}
         exact |= {c for c, _ in self.book.terms.get(expanded, [])}
         candidates = self._candidates(expanded)
+        words = _canon_words(expanded)
+        if set(words) >= _NEOPLASM:
+            words = [w for w in words if w not in _HISTOLOGY]
+        canonical = " ".join(words)
+        if canonical != expanded:
+            # The code book's wording ("carcinoma of the prostate": malignant neoplasm of
+            # prostate, C61) may share too few letters with the mention's to be among the
+            # nearest texts of its own spelling.
+            candidates += self._candidates(canonical)
         scored = self._rerank(mention, context, candidates, strict)
         for code in exact:
             scored[code] = max(scored.get(code, 0.0), SCORE_EXACT - 0.01) + 0.01

@@ -90,8 +90,8 @@ def test_codes_are_billable_and_scores_ordered() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["hardware failure", "plantar aspect", "foraminal stenosis", "venous blood", "bleeding",
-     "stenosis", "lesion"],
+    ["hardware failure", "plantar aspect", "foraminal stenosis", "venous blood", "stenosis",
+     "lesion"],
 )  # fmt: skip
 def test_strict_coding_does_not_trade_a_stated_word_for_another(text: str) -> None:
     # For the model's own spans: N19 kidney failure is not "hardware failure", B07.0 plantar
@@ -102,6 +102,49 @@ def test_strict_coding_does_not_trade_a_stated_word_for_another(text: str) -> No
     strict = suggest_codes(text, strict=True)
     assert all(s.score < VAGUE_SCORE for s in strict), strict
     assert suggest_codes(text)[0].score >= VAGUE_SCORE  # what phrases get, unchanged
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("adenocarcinoma of the prostate", "C61"),
+        ("carcinoma of the prostate", "C61"),  # not D07.5, carcinoma in situ
+        ("carcinoma of the breast", "C50.919"),  # not C50.A0, inflammatory
+        ("adenocarcinoma of the colon", "C18.9"),
+        ("squamous cell carcinoma of the lung", "C34.90"),  # not C44.92, skin
+        ("adenocarcinoma of the lung", "C34.90"),  # not C78.00, secondary
+        ("transitional cell carcinoma of the bladder", "C67.9"),
+        ("ovarian cancer", "C56.9"),
+        ("endometrial cancer", "C54.1"),
+        ("esophageal cancer", "C15.9"),
+        ("testicular cancer", "C62.90"),
+        ("papillary thyroid carcinoma", "C73"),
+        ("carcinoma in situ of the cervix", "D06.9"),
+        ("squamous cell carcinoma", "C44.92"),
+        ("squamous cell carcinoma of the skin", "C44.92"),
+    ],
+)
+def test_neoplasms_are_coded_by_site(text: str, code: str) -> None:
+    # ICD-10-CM codes a malignant neoplasm by its site ("Neoplasm, malignant, by site"),
+    # whatever the mention calls it (cancer, carcinoma, adenocarcinoma) and whatever its cell
+    # type; the model's own spans are ranked strictly and must get the same code.
+    assert top(text) == code
+    assert suggest_codes(text, k=1, strict=True)[0].code == code
+
+
+def test_a_neoplasm_without_a_site_is_too_vague_to_code() -> None:
+    for text in ("carcinoma", "adenocarcinoma", "malignancy"):
+        assert top(text) == "C80.1"  # not C66.9, a site hidden behind "unspecified ureter"
+        assert not is_specific(text)
+    assert is_specific("prostate adenocarcinoma")
+
+
+def test_bleeding_is_coded_as_hemorrhage() -> None:
+    # ICD-10-CM index: "Bleeding - see Hemorrhage"; not K29.51, chronic gastritis with bleeding.
+    assert top("bleeding") == "R58"
+    assert suggest_codes("bleeding", k=1, strict=True)[0].code == "R58"
+    assert top("gi bleeding") == "K92.2"
+    assert top("rectal bleeding") == "K62.5"
 
 
 def test_strict_coding_keeps_codes_that_account_for_every_word() -> None:
@@ -133,7 +176,7 @@ def test_codable_terms_are_specific(text: str) -> None:
     assert is_specific(text)
 
 
-@pytest.mark.parametrize("text", ["fracture", "tumor", "hematoma", "polyp", "nodule"])
+@pytest.mark.parametrize("text", ["fracture", "hematoma", "polyp", "nodule"])
 def test_a_bare_word_does_not_support_a_site_it_does_not_state(text: str) -> None:
     """ "fracture" alone was M84.40XA (pathological) at 0.74, "nodule" M06.30 (rheumatoid)."""
     from chartdrop.nlp.ranking import VAGUE_SCORE
@@ -141,6 +184,12 @@ def test_a_bare_word_does_not_support_a_site_it_does_not_state(text: str) -> Non
     assert suggest_codes(text, k=1)[0].score < VAGUE_SCORE
     assert not is_specific(text)
     assert is_specific(f"{text} of the left femur" if text == "fracture" else "hydronephrosis")
+
+
+def test_a_bare_tumor_is_a_neoplasm_of_unspecified_behavior_and_site() -> None:
+    # ICD-10-CM index: "Tumor - see also Neoplasm, unspecified behavior, by site".
+    assert top("tumor") == "D49.9"
+    assert not is_specific("tumor")
 
 
 def test_unspecific_problem_deficiency_has_no_details() -> None:
