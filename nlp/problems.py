@@ -30,6 +30,7 @@ from .lexicon import longest_matches, phrase_matcher
 from .mentions import MODEL_KEY
 from .normalize import SKIPPABLE, term_key
 from .ranking import VAGUE_SCORE
+from .sites import widen_to_site
 from .types import CodeSuggestion
 
 SCORE_CURATED = 0.95
@@ -174,11 +175,12 @@ class ProblemMatcher:
             for s, score in zip(found or [], scores, strict=True)
             if (span := _trimmed(doc, s))
         ]
+        demographic = _demographic_tokens(doc)
         if not model:
-            doc.spans["problems"] = lexicon
+            doc.spans["problems"] = _widened(doc, lexicon, demographic)
             return doc
         taken = {i for span in lexicon for i in range(span.start, span.end)}
-        taken |= _demographic_tokens(doc)
+        taken |= demographic
         headers = [(s.start, s.body_start) for s in getattr(doc._, "sections", None) or ()]
         kept = list(lexicon)
         for span, score in model:
@@ -201,8 +203,26 @@ class ProblemMatcher:
             span._.confidence = round(min(score, CONFIDENCE_MODEL_MAX), 2)
             kept.append(span)
         kept.sort(key=lambda span: span.start)
-        doc.spans["problems"] = kept
+        doc.spans["problems"] = _widened(doc, kept, demographic)
         return doc
+
+
+def _widened(doc: Doc, spans: list[Span], demographic: set[int]) -> list[Span]:
+    """`spans`, each too vague to code widened to the site beside it where that codes it
+    (sites.py), never into another mention or a demographic field."""
+    taken = {i for span in spans for i in range(span.start, span.end)} | demographic
+    out = []
+    for span in spans:
+        own = set(range(span.start, span.end))
+        found = widen_to_site(doc, span, taken - own)
+        if found is not None:
+            wider, codes = found
+            wider._.icd10cm = codes
+            wider._.confidence = span._.confidence
+            taken |= set(range(wider.start, wider.end))
+            span = wider
+        out.append(span)
+    return out
 
 
 def _is_person_name(doc: Doc, span: Span) -> bool:

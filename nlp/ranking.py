@@ -65,6 +65,10 @@ _FUNCTION_WORDS = frozenset(_WORDS["function_words"]["words"])
 _NEUTRAL_WORDS = frozenset(_WORDS["neutral_words"]["words"])
 _CANONICAL: dict[str, str] = _WORDS["canonical"]["map"]
 _HISTOLOGY = frozenset(_WORDS["histology"]["words"])
+_MUST_STATE = {
+    term_key(word): frozenset(term_key(" ".join(synonyms)).split())
+    for word, synonyms in _WORDS["must_state"]["map"].items()
+}
 _ABBREVIATIONS: dict[str, str] = _WORDS["abbreviations"]["map"]
 _LATERALITY = frozenset(_WORDS["laterality"]["words"])
 _CHAPTER_WORDS = {k: frozenset(v) for k, v in _WORDS["chapter_words"]["map"].items()}
@@ -429,7 +433,13 @@ class Suggester:
             needs = _CHAPTER_WORDS.get(code[0])
             if needs and not (needs & either):
                 score -= 0.15
-            if (hard and n_mention == 1) or (strict and known < n_mention):
+            unstated = any(w in core and not (s & either) for w, s in _MUST_STATE.items())
+            # A stated side the code has no axis for is penalised above, not missing here.
+            if (
+                unstated
+                or (hard and n_mention == 1)
+                or (strict and known + len(stated - core) < n_mention)
+            ):
                 # One bare word ("stenosis", "fracture") is not evidence for a code that
                 # adds a site or type the text does not state (H04.579, lacrimal sac).
                 # `strict` (the model's own spans): nor is a code that leaves a stated word

@@ -221,3 +221,18 @@ def test_cached_indexes_are_named_by_the_code_that_builds_them() -> None:
     index = source_digest("ranking.py", "coding.py", "normalize.py", "resources/coding_words.json")
     assert book in _cache_path().name and index in _index_path("json").name
     assert book != index and len(book) == 12
+
+
+def test_a_secondary_neoplasm_must_be_stated() -> None:
+    # C79.10 (secondary, urinary organs) covered "urinary" where C67.9 did not; a metastasis
+    # is never the default for a stated neoplasm.
+    found = suggest_codes("transitional cell carcinoma of the urinary bladder", strict=True)
+    assert all(not c.code.startswith(("C77", "C78", "C79")) or c.score < 0.5 for c in found)
+    assert top("metastatic cancer") == "C79.9"
+
+
+def test_a_stated_side_is_not_a_missing_word_where_the_code_has_no_side() -> None:
+    assert suggest_codes("squamous cell carcinoma of the right tongue", strict=True)[0].code == (
+        "C02.9"
+    )
+    assert top("carcinoma of the left breast") == "C50.912"  # female unless "male" is stated
