@@ -446,7 +446,7 @@ class Suggester:
                 # out ("renal cell carcinoma": C22.0 liver cell carcinoma; "hardware
                 # failure": N19 kidney failure; "heart tones": I51.9 heart disease).
                 score = min(score, VAGUE_SCORE - 0.01)
-            score = max(0.0, min(MAX_CANDIDATE_SCORE, score))
+            score = max(0.0, score)  # capped at MAX_CANDIDATE_SCORE for display, in _suggest
             if score > scored.get(code, -1.0):
                 scored[code] = score
         return scored
@@ -511,15 +511,19 @@ class Suggester:
             # prostate, C61) may share too few letters with the mention's to be among the
             # nearest texts of its own spelling.
             candidates += self._candidates(canonical)
-        scored = self._rerank(mention, context, candidates, strict)
+        raw = self._rerank(mention, context, candidates, strict)
+        # (shown score, raw score): candidates show at most MAX_CANDIDATE_SCORE, under an exact
+        # term's SCORE_EXACT, but those at the cap still rank by their raw score ("gastritis
+        # with bleeding": K29.71 before K29.61 "Other gastritis", not by code order).
+        scored = {code: (min(score, MAX_CANDIDATE_SCORE), score) for code, score in raw.items()}
         for code in exact:
-            scored[code] = max(scored.get(code, 0.0), SCORE_EXACT - 0.01) + 0.01
-        ranked = sorted(scored.items(), key=lambda cs: (-cs[1], len(cs[0]), cs[0]))
-        for code, score in ranked:
+            scored[code] = (SCORE_EXACT, 1.0 + raw.get(code, 0.0))
+        ranked = sorted(scored.items(), key=lambda cs: (-cs[1][0], -cs[1][1], len(cs[0]), cs[0]))
+        for code, (score, _) in ranked:
             if len(out) >= k:
                 break
             if code not in out and self.book.is_billable(code):
-                out[code] = min(score, SCORE_EXACT)
+                out[code] = score
         suggestions = tuple(
             CodeSuggestion(code, self.book.describe(code) or "", round(score, 3))
             for code, score in out.items()

@@ -236,3 +236,8 @@ def test_a_stated_side_is_not_a_missing_word_where_the_code_has_no_side() -> Non
         "C02.9"
     )
     assert top("carcinoma of the left breast") == "C50.912"  # female unless "male" is stated
+
+
+def test_candidates_at_the_score_cap_still_rank_by_fit() -> None:
+    # Both show 0.89; K29.61 "Other gastritis with bleeding" came first by code order.
+    assert top("gastritis with bleeding") == "K29.71"
