@@ -31,6 +31,12 @@ MAX_TERM_WORDS = 8
 # context (S, T), external causes (V-Y), status/encounter codes (Z) and special-purpose U codes
 # describe circumstances, not problems. The curated lexicon may still name codes from them.
 _SKIP_CHAPTER_LETTERS = frozenset("STUVWXYZ")
+# Except traumatic fractures, which notes name by site ("femur fracture") and which the ranker
+# otherwise coded as stress or pathological fractures (M84.353A): their initial-encounter,
+# closed-fracture codes (7th character A, ~1,800) are matched, since a coder codes the fracture
+# a note documents as closed and, while it is treated, as the initial encounter. The technician
+# changes the 7th character for an open fracture or a follow-up visit.
+CLOSED_FRACTURE = ", initial encounter for closed fracture"
 _QUALIFIERS = re.compile(
     r",?\s*\b(?:unspecified|nos|not elsewhere classified|uncomplicated|without complications)\b",
     re.IGNORECASE,
@@ -91,6 +97,30 @@ def _variants(text: str) -> set[str]:
     return keys
 
 
+def _is_closed_fracture(cm: Any, code: str) -> bool:
+    return cm.get_description(code).endswith(CLOSED_FRACTURE)
+
+
+def matched_texts(cm: Any, code: str) -> list[tuple[str, bool]]:
+    """(text, is the description) of a code for automatic matching: its description and
+    inclusion terms, none for the chapters left out (_SKIP_CHAPTER_LETTERS). Of injuries, only
+    fracture wording: a closed-fracture code's description without the encounter, and the
+    fracture inclusion terms of its categories ("Fracture of ankle NOS" under S82.89), not
+    "Heel bone" (S92.0), which notes use for the bone."""
+    description = cm.get_description(code)
+    inclusions = cm.get_inclusion_term(code)
+    if code[0] not in _SKIP_CHAPTER_LETTERS:
+        return [(description, True)] + [(t, False) for t in inclusions]
+    if code[0] != "S" or "fracture" not in description.lower():
+        return []
+    fractures = [(t, False) for t in inclusions if "fracture" in t.lower()]
+    if cm.is_leaf(code):
+        if not _is_closed_fracture(cm, code):
+            return []
+        return [(description.removesuffix(CLOSED_FRACTURE), True), *fractures]
+    return fractures
+
+
 def _is_heading(cm: Any, code: str) -> bool:
     """A chapter or block, which no coder assigns. simple_icd_10_cm lists a few codes both as a
     block and as the category of the same name (B20 HIV disease, Z66 do not resuscitate, C50,
@@ -101,15 +131,18 @@ def _is_heading(cm: Any, code: str) -> bool:
 def _default_leaf(cm: Any, code: str) -> str | None:
     """The billable code a coder would pick for a category term: its 'unspecified' leaf."""
     leaves = [c for c in cm.get_descendants(code) if cm.is_leaf(c)]
+    if code.startswith("S"):  # the closed fracture, initial encounter (see CLOSED_FRACTURE)
+        leaves = [c for c in leaves if _is_closed_fracture(cm, c)]
     if len(leaves) == 1:
         return leaves[0]
     unspecified = [c for c in leaves if "unspecified" in cm.get_description(c).lower()]
     if not unspecified:
         return None
-    if code.startswith("C"):
-        # Neoplasms: the code that leaves every axis open ("unspecified site of unspecified
-        # female breast", C50.919), not a shorter one of a stated type (C50.A0 inflammatory,
-        # C34.00 main bronchus).
+    if code.startswith(("C", "S")):
+        # Neoplasms and fractures: the code that leaves every axis open ("unspecified site of
+        # unspecified female breast", C50.919; "unspecified fracture of the lower end of
+        # unspecified radius"), not a shorter one of a stated type (C50.A0 inflammatory,
+        # C34.00 main bronchus, S52.539A Colles').
         most = max(cm.get_description(c).lower().count("unspecified") for c in unspecified)
         unspecified = [
             c for c in unspecified if cm.get_description(c).lower().count("unspecified") == most
@@ -129,11 +162,8 @@ def build_codebook() -> CodeBook:
         leaf = cm.is_leaf(code)
         if leaf:
             descriptions[code] = cm.get_description(code)
-        if code[0] in _SKIP_CHAPTER_LETTERS:
-            continue
-        texts = [(cm.get_description(code), SCORE_DESCRIPTION)]
-        texts += [(term, SCORE_INCLUSION) for term in cm.get_inclusion_term(code)]
-        for text, score in texts:
+        for text, is_description in matched_texts(cm, code):
+            score = SCORE_DESCRIPTION if is_description else SCORE_INCLUSION
             for key in _variants(text):
                 target = code if leaf else None
                 if target is None:

@@ -35,12 +35,12 @@ from scipy import sparse
 
 from . import resources
 from .coding import (
-    _SKIP_CHAPTER_LETTERS,
     CodeBook,
     _default_leaf,
     _is_heading,
     cache_dir,
     load_codebook,
+    matched_texts,
     source_digest,
 )
 from .normalize import term_key
@@ -104,6 +104,7 @@ _CANONICAL = {term_key(k): term_key(v) for k, v in _CANONICAL.items()}
 _ABBREVIATIONS = {term_key(k): term_key(v) for k, v in _ABBREVIATIONS.items()}
 _DIABETES = term_key("diabetes")
 _NEOPLASM = frozenset(term_key("malignant neoplasm").split())
+_FRACTURE = term_key("fracture")
 _NEOPLASM_WORDS = frozenset(
     term_key("adenocarcinoma cancer carcinoma malignancy malignant neoplasm tumor").split()
 )
@@ -134,6 +135,9 @@ class _Text:
     # stenosis of basilar artery"), each pair as "a b": a title naming either; a mention that
     # states one needs not state the other.
     paired: frozenset[str] = frozenset()
+    # "Other fracture of unspecified femur": another type than those the category names,
+    # never the default for a mention that names no type (S72.90XA, "Unspecified fracture").
+    other: bool = False
 
 
 def _parse_text(text: str) -> _Text:
@@ -159,6 +163,7 @@ def _parse_text(text: str) -> _Text:
             for a, b in _PAIRED.findall(body)
             if len(pair := (*_canon_words(term_key(a)), *_canon_words(term_key(b)))) == 2
         ),
+        other=text.lower().startswith("other "),
     )
 
 
@@ -237,17 +242,16 @@ def _collect_texts() -> tuple[list[str], list[str], list[int]]:
     kinds: list[int] = []
     seen: set[tuple[str, str]] = set()
     for code in cm.get_all_codes(with_dots=True):
-        if _is_heading(cm, code) or code[0] in _SKIP_CHAPTER_LETTERS:
+        entries = [] if _is_heading(cm, code) else matched_texts(cm, code)
+        if not entries:
             continue
         leaf = cm.is_leaf(code)
         target = code if leaf else _default_leaf(cm, code)
         if target is None:
             continue
-        entries = [(cm.get_description(code), KIND_DESCRIPTION if leaf else KIND_PARENT)]
-        entries += [
-            (t, KIND_INCLUSION if leaf else KIND_PARENT) for t in cm.get_inclusion_term(code)
-        ]
-        for text, kind in entries:
+        for text, is_description in entries:
+            kind = KIND_DESCRIPTION if is_description else KIND_INCLUSION
+            kind = kind if leaf else KIND_PARENT
             if (text, target) in seen or not term_key(text):
                 continue
             seen.add((text, target))
@@ -302,8 +306,9 @@ def load_index(use_cache: bool = True) -> _Index:
                         bool(unspecified),
                         frozenset(implied.split()),
                         frozenset(paired.split(";")) - {""},
+                        bool(other),
                     )
-                    for core, neutral, unspecified, implied, paired in meta["parsed"]
+                    for core, neutral, unspecified, implied, paired, other in meta["parsed"]
                 ],
             )
         except (OSError, ValueError, KeyError, TypeError):
@@ -328,6 +333,7 @@ def _write_index(index: _Index, matrix_path: Path, meta_path: Path) -> None:
                 int(p.unspecified),
                 " ".join(sorted(p.implied)),
                 ";".join(sorted(p.paired)),
+                int(p.other),
             ]
             for p in index.parsed
         ],
@@ -399,8 +405,10 @@ class Suggester:
             # code that names it (C44.92 squamous cell carcinoma of skin).
             context = context | (mention & _HISTOLOGY)  # stated, so never an extra
             mention = mention - _HISTOLOGY
-            # Nor is a site the code hides behind "unspecified" (C66.9 unspecified ureter):
-            # a neoplasm's code is its site's, so an unstated one is an extra.
+        if mention >= _NEOPLASM or _FRACTURE in mention:
+            # Nor is a site the code hides behind "unspecified" (C66.9 unspecified ureter,
+            # S92.819A unspecified foot): a neoplasm's or a fracture's code is its site's,
+            # so an unstated one is an extra.
             strict = True
         n_mention = len(mention)
         scored: dict[str, float] = {}
@@ -424,6 +432,8 @@ class Suggester:
             if stated and not (stated & core):
                 score -= 0.1
             if not stated and core & _LATERALITY:
+                score -= 0.05
+            if parsed.other:  # outweighs the closer similarity of its shorter title
                 score -= 0.05
             if parsed.unspecified and not hard:
                 score += 0.03

@@ -241,3 +241,35 @@ def test_a_stated_side_is_not_a_missing_word_where_the_code_has_no_side() -> Non
 def test_candidates_at_the_score_cap_still_rank_by_fit() -> None:
     # Both show 0.89; K29.61 "Other gastritis with bleeding" came first by code order.
     assert top("gastritis with bleeding") == "K29.71"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("femur fracture", "S72.90XA"),  # was M84.353A, a stress fracture
+        ("right femur fracture", "S72.91XA"),
+        ("distal radius fracture", "S52.509A"),  # "Fracture of distal end of radius" (S52.5)
+        ("fracture of the left distal radius", "S52.502A"),
+        ("ankle fracture", "S82.899A"),  # "Fracture of ankle NOS" (S82.89)
+        ("tibial shaft fracture", "S82.209A"),
+        ("calcaneus fracture", "S92.009A"),
+        ("proximal humerus fracture", "S42.209A"),
+        ("left clavicle fracture", "S42.002A"),
+        ("trimalleolar fracture", "S82.853A"),  # displaced unless stated nondisplaced
+        ("colles fracture", "S52.539A"),
+        ("stress fracture", "M84.30XA"),
+    ],
+)
+def test_fractures_are_coded_by_site_as_closed_initial_encounters(text: str, code: str) -> None:
+    assert top(text) == code
+    assert suggest_codes(text, k=1, strict=True)[0].code == code
+
+
+def test_a_bone_is_not_a_fracture_and_an_eponym_must_be_stated() -> None:
+    from chartdrop.nlp.ranking import VAGUE_SCORE
+
+    # "medial femoral condyle" was S72.433A, a displaced fracture of it.
+    found = suggest_codes("medial femoral condyle", strict=True)
+    assert all(not c.code.startswith("S") or c.score < VAGUE_SCORE for c in found)
+    assert top("radius fracture") not in {"S52.539A", "S52.549A"}  # Colles', Smith's
+    assert not is_specific("fracture")
