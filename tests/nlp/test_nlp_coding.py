@@ -214,12 +214,14 @@ def test_mention_text_is_normalised_and_cached() -> None:
 
 def test_cached_indexes_are_named_by_the_code_that_builds_them() -> None:
     # A hand-bumped version once let an experiment's index stand in for the real one.
+    from chartdrop.nlp.code_index import index_path
     from chartdrop.nlp.coding import _cache_path, source_digest
-    from chartdrop.nlp.ranking import _index_path
 
     book = source_digest("coding.py", "normalize.py")
-    index = source_digest("ranking.py", "coding.py", "normalize.py", "resources/coding_words.json")
-    assert book in _cache_path().name and index in _index_path("json").name
+    index = source_digest(
+        "code_index.py", "code_words.py", "coding.py", "normalize.py", "resources/coding_words.json"
+    )
+    assert book in _cache_path().name and index in index_path("json").name
     assert book != index and len(book) == 12
 
 
