@@ -7,8 +7,9 @@
 Text (no labels are read): MTSamples transcriptions, the NCBI disease corpus's *train*
 abstracts and the 80 MACCROBAT2020 *training* files (never the dev/held-out ones). Each
 document is tokenised with the runtime tokenizer (`nlp.tokenizer.blank_english()`) and
-lower-cased, one document per line, so the vectors' keys are exactly the `LOWER` values the
-model looks up.
+lower-cased, one document per line, so the vectors' keys are lower-cased words. (The model looks
+them up by ORTH all the same: spaCy does not save `--attr LOWER` for a default-mode table. See
+"Known limit" in README.md.)
 fastText skip-gram (the `floret` package in plain fastText mode; training extra only) writes a
 .vec file; `spacy init vectors --attr LOWER --prune N` keeps the N most frequent rows and maps
 every other word to its nearest kept row (so rare words still get a vector). The same text, as
