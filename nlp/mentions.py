@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc, Span, SpanGroup
+from spacy.tokens import Doc, Span, SpanGroup, Token
 from spacy.training import Example
 from spacy.util import minibatch, registry
 
@@ -61,7 +61,8 @@ class MentionTagger:
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 64) -> Iterator[Doc]:
         for batch in minibatch(docs, size=batch_size):
-            texts = [doc for doc in batch if len(doc)]  # the network cannot take empty docs
+            # The network cannot take empty docs.
+            texts = [model_input(doc) for doc in batch if len(doc)]
             scores = iter(self.model.predict(texts) if texts else [])
             for doc in batch:
                 self._annotate(doc, next(scores) if len(doc) else None)
@@ -92,6 +93,35 @@ def make_mention_tagger(nlp: Language, name: str, path: str) -> MentionTagger:
     source.replace_listeners("tok2vec", "tagger", ["model.tok2vec"])
     tagger = source.get_pipe("tagger")
     return MentionTagger(tagger.model, list(tagger.labels))
+
+
+# Tokens after which a capitalised word starts a line, list entry or section's text.
+ENTRY_BREAKS = frozenset({":", ",", ".", ")", "\n"})
+
+
+def model_input(doc: Doc) -> Doc:
+    """`doc` as the network should read it: a Title-case word that starts a line, an entry or
+    a sentence ("ASSESSMENT: Fracture of the ...", "2. Urinary hesitancy") in lower case.
+
+    The model's word vectors are keyed by the exact text (nlp/training/README.md, "Known
+    limit"), and problem words in the training corpora are mostly lower case, so a
+    capitalised problem-list entry got no vector and was often missed. The copy has the same
+    tokens, so the spans found in it are the original's; capitals elsewhere (names, "Parkinson
+    disease") are left, being evidence too.
+    """
+    words = [token.text for token in doc]
+    changed = False
+    for i, token in enumerate(doc):
+        if token.is_title and len(token) > 1 and (i == 0 or _breaks_entry(doc[i - 1])):
+            words[i] = token.lower_
+            changed = True
+    if not changed:
+        return doc
+    return Doc(doc.vocab, words=words, spaces=[bool(token.whitespace_) for token in doc])
+
+
+def _breaks_entry(token: Token) -> bool:
+    return token.text in ENTRY_BREAKS or token.is_space or token.like_num
 
 
 def decode(

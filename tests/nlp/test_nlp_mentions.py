@@ -8,7 +8,7 @@ from collections.abc import Callable
 import numpy
 import pytest
 
-from chartdrop.nlp.mentions import MODEL, MODEL_KEY, decode
+from chartdrop.nlp.mentions import MODEL, MODEL_KEY, decode, model_input
 from chartdrop.nlp.pipeline import get_pipeline
 from chartdrop.nlp.problems import CONFIDENCE_LEXICON, CONFIDENCE_MODEL_MAX
 from chartdrop.nlp.types import Extraction, Mention
@@ -165,3 +165,31 @@ def test_a_model_folder_without_a_biluo_tagger_is_refused_plainly(tmp_path) -> N
     old.to_disk(tmp_path / "ner_model")
     with pytest.raises(ValueError, match="not a problem-mention model"):
         make_mention_tagger(spacy.blank("en"), "mention_model", str(tmp_path / "ner_model"))
+
+
+def test_the_model_reads_entry_initial_capitals_in_lower_case() -> None:
+    doc = get_pipeline().make_doc(
+        "DIAGNOSES:\n1. Urinary hesitancy.\nSeen by Dr. Parkinson, Fracture"
+    )
+    shadow = model_input(doc)
+    assert [t.text for t in shadow] == [
+        t.text.lower() if t.text in {"Urinary", "Seen", "Fracture"} else t.text for t in doc
+    ]
+    assert [t.whitespace_ for t in shadow] == [t.whitespace_ for t in doc]
+    plain = get_pipeline().make_doc("the patient has pneumonia")
+    assert model_input(plain) is plain  # nothing to change, no copy
+
+
+@pytest.mark.parametrize(
+    ("text", "mention"),
+    [
+        ("DIAGNOSES:\n1. Urinary hesitancy.\n2. Dehydration.", "Urinary hesitancy"),
+        ("IMPRESSION: Pneumonia, right lower lobe.", "Pneumonia"),
+    ],
+)
+def test_the_model_finds_capitalised_problem_list_entries(
+    extract: Callable[[str], Extraction], text: str, mention: str
+) -> None:
+    # Its word vectors are keyed by exact spelling: "Urinary" had none, and was missed.
+    doc = get_pipeline()(text)
+    assert mention in {span.text for span in doc.spans[MODEL_KEY]}
