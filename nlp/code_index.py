@@ -35,7 +35,7 @@ MIN_IDF = 0.0  # off: 3.5 was tried once, not adopted (decided after seeing held
 KIND_DESCRIPTION, KIND_INCLUSION, KIND_PARENT = 0, 1, 2
 
 _PAREN = re.compile(r"\(([^)]*)\)|\[([^\]]*)\]")
-_WITHOUT = re.compile(r"\bwithout\b[^,;]*", re.IGNORECASE)
+_WITHOUT = re.compile(r"\bwithout\b(?:(?!\bof\b)[^,;])*", re.IGNORECASE)
 _PAIRED = re.compile(r"(\w+),? (?:and|or) (\w+)", re.IGNORECASE)
 _LEADING_UNSPECIFIED = re.compile(r"^\s*(?:other (?:and|or) )?unspecified\b", re.IGNORECASE)
 _AFTER_UNSPECIFIED = re.compile(r"\bunspecified\b((?:(?!\bof\b)[^,;])*)", re.IGNORECASE)

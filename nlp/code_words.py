@@ -39,6 +39,7 @@ HISTORY_CODES: dict[str, str] = _WORDS["history_prefixes"]["codes"]
 
 DIABETES = term_key("diabetes")
 FRACTURE = term_key("fracture")
+DISPLACED = frozenset({term_key("displaced")})
 NEOPLASM = _keyed(["malignant", "neoplasm"])
 NEOPLASM_WORDS = _keyed(
     ["adenocarcinoma", "cancer", "carcinoma", "malignancy", "malignant", "neoplasm", "tumor"]

@@ -24,6 +24,7 @@ from .code_words import (
     ABBREVIATIONS,
     CHAPTER_WORDS,
     DIABETES,
+    DISPLACED,
     FRACTURE,
     HISTOLOGY,
     HISTORY_CODES,
@@ -102,12 +103,33 @@ class Suggester:
             # code that names it (C44.92 squamous cell carcinoma of skin).
             context = context | (mention & HISTOLOGY)  # stated, so never an extra
             mention = mention - HISTOLOGY
-        if mention >= NEOPLASM or FRACTURE in mention:
+        fracture = FRACTURE in mention
+        if fracture:
+            # A fracture not stated as displaced or not is coded as displaced (ICD-10-CM), so
+            # a stated "displaced" asks nothing of a code without the axis (S72.90XA).
+            context = context | (mention & DISPLACED)
+            mention = mention - DISPLACED
+        if mention >= NEOPLASM or fracture:
             # Nor is a site the code hides behind "unspecified" (C66.9 unspecified ureter,
             # S92.819A unspecified foot): a neoplasm's or a fracture's code is its site's,
             # so an unstated one is an extra.
             strict = True
         n_mention = len(mention)
+        shared: frozenset[str] = frozenset()
+        if fracture:
+            # A word that every code text naming all the stated words names too is implied by
+            # them ("pilon fracture": tibia; "nasal fracture": bones), not an unstated site.
+            # One such text implies one word at most: "fracture dislocation" is covered only
+            # by "fracture of upper end of ulna with dislocation of radial head" (S52.27-).
+            covering = [
+                parsed_texts[i].core | parsed_texts[i].implied
+                for i, _ in candidates
+                if mention <= parsed_texts[i].core | parsed_texts[i].neutral
+            ]
+            if covering:
+                shared = frozenset.intersection(*covering)
+                if len(covering) == 1 and len(shared - mention) > 1:
+                    shared = frozenset()
         scored: dict[str, float] = {}
         for i, sim in candidates:
             parsed = parsed_texts[i]
@@ -115,9 +137,9 @@ class Suggester:
             # core and neutral are disjoint, so this is len(mention & (core | neutral)).
             known = len(mention & core) + len(mention & parsed.neutral)
             covered = known / n_mention if mention else 0.0
-            extras = core - mention - context
+            extras = core - mention - context - shared
             if strict:  # a bare span states no site: the code's unspecified one is an extra
-                extras = extras | (parsed.implied - mention - context)
+                extras = extras | (parsed.implied - mention - context - shared)
             for pair in parsed.paired:  # "lung" of "unspecified bronchus or lung"
                 a, b = pair.split(" ")
                 if a in mention or b in mention:
@@ -144,11 +166,12 @@ class Suggester:
             # A stated side the code has no axis for is penalised above, not missing here.
             if (
                 unstated
-                or (hard and n_mention == 1)
+                or (hard and (n_mention == 1 or fracture))
                 or (strict and known + len(stated - core) < n_mention)
             ):
                 # One bare word ("stenosis", "fracture") is not evidence for a code that
-                # adds a site or type the text does not state (H04.579, lacrimal sac).
+                # adds a site or type the text does not state (H04.579, lacrimal sac), nor
+                # is any fracture ("comminuted fracture": S82.043A, patella).
                 # `strict` (the model's own spans): nor is a code that leaves a stated word
                 # out ("renal cell carcinoma": C22.0 liver cell carcinoma; "hardware
                 # failure": N19 kidney failure; "heart tones": I51.9 heart disease).
@@ -212,6 +235,8 @@ class Suggester:
         words = canon_words(expanded)
         if set(words) >= NEOPLASM:
             words = [w for w in words if w not in HISTOLOGY]
+        if FRACTURE in words:  # "displaced" is the default, and most fracture codes say it
+            words = [w for w in words if w not in DISPLACED]
         canonical = " ".join(words)
         if canonical != expanded:
             # The code book's wording ("carcinoma of the prostate": malignant neoplasm of

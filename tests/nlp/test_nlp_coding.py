@@ -275,3 +275,35 @@ def test_a_bone_is_not_a_fracture_and_an_eponym_must_be_stated() -> None:
     assert all(not c.code.startswith("S") or c.score < VAGUE_SCORE for c in found)
     assert top("radius fracture") not in {"S52.539A", "S52.549A"}  # Colles', Smith's
     assert not is_specific("fracture")
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("displaced femur fracture", "S72.90XA"),  # was S72.8X9A: displaced is the default
+        ("supracondylar fracture of the right humerus", "S42.411A"),  # simple by default
+        ("supracondylar fracture of the left femur", "S72.452A"),
+        ("pilon fracture", "S82.873A"),  # every pilon fracture code is the tibia's
+        ("nasal fracture", "S02.2XXA"),  # "Fracture of nasal bones"
+    ],
+)
+def test_a_fracture_code_adds_only_defaults_and_implied_words(text: str, code: str) -> None:
+    assert suggest_codes(text, k=1, strict=True)[0].code == code
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        ("comminuted fracture", "S82.043A"),  # patella
+        ("supracondylar fracture", "S72.452A"),  # the left femur, from a "without ..." clause
+        ("displaced intraarticular fracture", "S92.063A"),  # calcaneus
+        ("avulsion fracture", "S92.153A"),  # talus
+        ("fracture dislocation", "S52.279A"),  # Monteggia's, from one inclusion term
+    ],
+)
+def test_a_fracture_code_never_adds_an_unstated_site(text: str, wrong: str) -> None:
+    from chartdrop.nlp.ranking import VAGUE_SCORE
+
+    found = suggest_codes(text, k=3, strict=True)
+    assert all(c.code != wrong or c.score < VAGUE_SCORE for c in found)
+    assert not is_specific(text)

@@ -39,3 +39,24 @@ def test_only_neoplasms_are_widened(extract: Callable[[str], Extraction]) -> Non
     # "rupture of membranes" coded by the ranker is H18.339, Descemet's membrane.
     result = extract("IMPRESSION: Spontaneous rupture of membranes at 39 weeks.")
     assert all(c.code != "H18.339" for p in result.problems for c in p.icd10cm)
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "code"),
+    [
+        ("DIAGNOSIS: Nasal fracture.", "Nasal fracture", "S02.2XXA"),
+        (
+            "ASSESSMENT: Fracture of the right distal radius.",
+            "Fracture of the right distal radius",
+            "S52.501A",
+        ),
+    ],
+)
+def test_a_fracture_takes_in_the_site_beside_it(
+    extract: Callable[[str], Extraction], text: str, mention: str, code: str
+) -> None:
+    result = extract(text)
+    (problem,) = [p for p in result.problems if "fracture" in p.text.lower()]
+    assert text[problem.start : problem.end] == mention
+    assert problem.icd10cm[0].code == code
+    assert problem.specific
