@@ -89,8 +89,8 @@ def content_type(kind: str | None, name: str) -> str:
 def _problems(draft: DraftEntry) -> list[Problem]:
     out = []
     for problem in draft.problems or []:
-        if problem.get("removed"):
-            continue
+        if problem.get("removed") or problem.get("charted") is False:
+            continue  # removed, or left off the chart (review/drafts.py: is_charted)
         selected = problem.get("selected") or {}
         suggestions = problem.get("icd10cm") or []
         code = selected.get("code") or (suggestions[0]["code"] if suggestions else None)

@@ -10,9 +10,12 @@ the technician; assembler: chartdrop). Creates are conditional (`ifNoneExist` on
 identifiers), so a Bundle sent twice creates nothing twice on a conforming server.
 
 Assertions: present -> confirmed/active; negated -> refuted (no clinicalStatus, as
-con-5 requires); possible and hypothetical -> provisional/active; historical ->
-confirmed/resolved. Family history is left out: FamilyMemberHistory needs the
-relative (`relationship` 1..1), which the NLP does not extract.
+con-5 requires); possible -> provisional/active; historical -> confirmed/resolved.
+Hypothetical problems ("risks of bleeding were discussed", "return if the fever
+recurs") are left out: they are no diagnosis, not even a provisional one. Family
+history is left out too: FamilyMemberHistory needs the relative (`relationship`
+1..1), which the NLP does not extract. So are problems the technician left off the
+chart (chart/entry.py).
 Preliminary export (a draft not yet approved): docStatus preliminary, no Conditions
 (the problems are not accepted yet) and no technician in the Provenance.
 """
@@ -46,7 +49,7 @@ ASSERTIONS: dict[str, tuple[str, str | None] | None] = {
     "present": ("confirmed", "active"),
     "negated": ("refuted", None),
     "possible": ("provisional", "active"),
-    "hypothetical": ("provisional", "active"),
+    "hypothetical": None,
     "historical": ("confirmed", "resolved"),
     "family": None,
 }

@@ -240,7 +240,10 @@ def show(
         console.print(f"{name}: {value['value'] if value else '—'}", markup=False)
     for problem in view["problems"] or []:
         codes = ", ".join(c["code"] for c in problem.get("icd10cm", [])[:3])
-        console.print(f"problem: {problem['text']} [{problem['assertion']}] {codes}", markup=False)
+        left_off = " (not charted)" if problem.get("charted") is False else ""
+        console.print(
+            f"problem: {problem['text']} [{problem['assertion']}] {codes}{left_off}", markup=False
+        )
     for deficiency in view["deficiencies"]:
         console.print(f"deficiency: {deficiency['message']}", markup=False)
 

@@ -24,7 +24,7 @@ from .deficiencies import find_deficiencies
 from .doctext import CachingTokenizer, doc_text
 from .lexicon import MENTION_GROUPS
 from .mentions import add_mention_model
-from .sections import SECTION_ASSERTIONS, Section
+from .sections import NOT_CODED_FROM, SECTION_ASSERTIONS, Section
 from .tokenizer import blank_english
 from .types import Extraction, Mention
 
@@ -95,6 +95,7 @@ def _mention(span: Span, sections: list[Section], text: str) -> Mention:
         confidence=confidence,
         specific=is_specific(mention_text) if problem else True,
         normalized=None if problem else ext.canonical,
+        charted=not (problem and section is not None and section.category in NOT_CODED_FROM),
     )
 
 

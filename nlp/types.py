@@ -52,6 +52,11 @@ class Mention:
     # A medication's generic name or a procedure's canonical name, from the lexicon that found
     # it ("Marcaine" -> "bupivacaine"); None for problems, which carry icd10cm instead.
     normalized: str | None = None
+    # Proposed for the chart: False for a problem in a section a coder does not code from (an
+    # operative narrative's "no further bleeding was identified", a medication list's "for
+    # infection", discharge instructions), which the review desk lists apart and approval
+    # leaves out unless the technician charts it. Always True for procedures and medications.
+    charted: bool = True
 
 
 @dataclass(frozen=True, slots=True)

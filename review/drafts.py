@@ -261,6 +261,25 @@ def set_problem_code(
     return dotted
 
 
+def is_charted(problem: dict[str, Any]) -> bool:
+    """Whether approval charts `problem`: the NLP's proposal (False for a mention in a section
+    a coder does not code from, such as an operative narrative) until the technician charts
+    it. Drafts from before the proposal existed chart every problem."""
+    return problem.get("charted") is not False
+
+
+def chart_problem(draft: DraftEntry, index: int, actor: str) -> None:
+    """Move a problem the NLP proposed to leave off the chart onto it."""
+    problem = _problem(draft, index)
+    if is_charted(problem):
+        raise EditError("That problem is charted already.")
+    problem["charted"] = True
+    problem["charted_by"] = actor
+    problems = list(draft.problems)
+    problems[index] = problem
+    draft.problems = problems
+
+
 def remove_problem(draft: DraftEntry, index: int) -> None:
     _problem(draft, index)
     draft.problems = [p for i, p in enumerate(draft.problems) if i != index]
@@ -288,11 +307,14 @@ def add_problem(draft: DraftEntry, text: str, assertion: str, code: str, actor: 
 
 
 def confirm_problems(draft: DraftEntry, actor: str) -> None:
-    """At approval: every problem is confirmed, with its chosen code or else its top
-    suggestion."""
+    """At approval: every charted problem is confirmed, with its chosen code or else its top
+    suggestion. The others stay on the draft, as evidence, unconfirmed."""
     confirmed = []
     for problem in draft.problems or []:
         problem = dict(problem)
+        if not is_charted(problem):
+            confirmed.append(problem)
+            continue
         if not problem.get("selected") and problem.get("icd10cm"):
             top = problem["icd10cm"][0]
             problem["selected"] = {

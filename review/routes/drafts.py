@@ -61,7 +61,8 @@ def _context(db: Session, draft: DraftEntry) -> dict[str, Any]:
         "kind": draft.document.kind,
         "doc_type": (draft.document_type or {}).get("value") or "unknown",
         "fields": d.demographic_rows(draft),
-        "problems": list(enumerate(draft.problems or [])),
+        "problems": [(i, p) for i, p in enumerate(draft.problems or []) if d.is_charted(p)],
+        "uncharted": [(i, p) for i, p in enumerate(draft.problems or []) if not d.is_charted(p)],
         "medications": draft.medications or [],
         "procedures": draft.procedures or [],
         "assertions": d.ASSERTIONS,
@@ -176,6 +177,15 @@ def set_code(
         return {"problem": index, "code": chosen, "assertion": assertion or None}
 
     return _edit(request, draft_id, user, "problem_code", change, "#problems")
+
+
+@router.post("/drafts/{draft_id}/problems/{index}/chart")
+def chart_problem(request: Request, draft_id: int, index: int, user: TechnicianPost) -> Response:
+    def change(draft: DraftEntry) -> dict[str, Any] | None:
+        d.chart_problem(draft, index, user.username)
+        return {"problem": index, "charted": True}
+
+    return _edit(request, draft_id, user, "problem_charted", change, "#problems")
 
 
 @router.post("/drafts/{draft_id}/problems/{index}/remove")

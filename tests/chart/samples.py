@@ -43,7 +43,8 @@ def entry(**changes: Any) -> ChartEntry:
             Problem("asthma", "historical", "J45.909", None),
             Problem("pneumonia", "possible", "J18.9", None),
             Problem("breast cancer", "family", "Z80.3", None),
-            Problem("fall risk", "hypothetical", None, None),
+            Problem("fall risk", "present", None, None),
+            Problem("bleeding", "hypothetical", "R58", "Hemorrhage, not elsewhere classified"),
         ],
     )
     return replace(base, **changes)

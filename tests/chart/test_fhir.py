@@ -62,12 +62,15 @@ def test_conditions_follow_the_assertions() -> None:
     (doc,) = _resources(bundle, "DocumentReference")
     conditions = {c["code"]["text"]: c for c in _resources(bundle, "Condition")}
     assert "breast cancer" not in conditions  # family history is not the patient's
+    # "risks of bleeding were discussed", "if bleeding recurs": no diagnosis, not even a
+    # provisional one.
+    assert "bleeding" not in conditions
     expected = {
         "hypertension": ("confirmed", "active"),
         "chest pain": ("refuted", None),
         "asthma": ("confirmed", "resolved"),
         "pneumonia": ("provisional", "active"),
-        "fall risk": ("provisional", "active"),
+        "fall risk": ("confirmed", "active"),
     }
     assert set(conditions) == set(expected)
     for name, (verification, clinical) in expected.items():

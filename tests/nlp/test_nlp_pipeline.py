@@ -33,8 +33,25 @@ def test_json_contract(extract: Callable[[str], Extraction]) -> None:
     }  # fmt: skip
     assert data["document_type"]["value"] == "progress_note"
     problem = data["problems"][0]
-    assert set(problem) >= {"text", "start", "end", "assertion", "icd10cm"}
+    assert set(problem) >= {"text", "start", "end", "assertion", "icd10cm", "charted"}
     assert set(problem["icd10cm"][0]) == {"code", "description", "score"}
+
+
+def test_problems_where_a_coder_does_not_code_from_are_not_proposed_for_the_chart(
+    extract: Callable[[str], Extraction],
+) -> None:
+    result = extract(
+        "POSTOPERATIVE DIAGNOSIS: Left inguinal hernia.\n"
+        "DESCRIPTION OF PROCEDURE: The hernia sac was ligated. No further bleeding was seen. "
+        "Marcaine was infiltrated.\n"
+        "DISCHARGE INSTRUCTIONS: Call if a wound infection develops.\n"
+    )
+    charted = {(p.text.lower(), p.section): p.charted for p in result.problems}
+    assert charted[("inguinal hernia", "assessment_and_plan")] is True
+    assert charted[("bleeding", "procedure")] is False
+    assert charted[("wound infection", "instructions")] is False
+    (marcaine,) = result.medications
+    assert marcaine.section == "procedure" and marcaine.charted  # a drug given is charted
 
 
 def test_every_mention_span_is_exact(extract: Callable[[str], Extraction]) -> None:

@@ -313,3 +313,49 @@ def test_queue_is_oldest_first_and_filters(desk: Desk, client: TestClient) -> No
     assert f"/drafts/{lacking}" in only and f"/drafts/{complete}" not in only
     types = client.get("/queue", params={"type": "progress_note"}).text
     assert f"/drafts/{complete}" in types and f"/drafts/{lacking}" not in types
+
+
+OPERATIVE_NOTE = (
+    "OPERATIVE REPORT\n"
+    "Patient: LOPEZ, MARIA  DOB: 03/04/1955  MRN: 447219\n"
+    "Date of service: 11/20/2026\n"
+    "Surgeon: Dr. Alan Grant\n"
+    "POSTOPERATIVE DIAGNOSIS: Left inguinal hernia.\n"
+    "DESCRIPTION OF PROCEDURE: The hernia sac was identified and ligated. "
+    "No further bleeding was identified.\n"
+)
+
+
+def test_problems_where_a_coder_does_not_code_from_are_charted_only_on_request(
+    desk: Desk, client: TestClient
+) -> None:
+    from chartdrop.chart.entry import snapshot
+
+    draft_id = desk.draft_from_text(OPERATIVE_NOTE, name="op.txt")
+    problems = _draft(desk, draft_id).problems
+    charted = {p["text"].lower(): p["charted"] for p in problems}
+    assert charted["inguinal hernia"] is True
+    assert charted["bleeding"] is False  # the operative narrative's "no further bleeding"
+    bleeding = next(i for i, p in enumerate(problems) if p["text"].lower() == "bleeding")
+    hernia = next(i for i, p in enumerate(problems) if p["text"].lower() == "hernia")
+    assert problems[hernia]["charted"] is False
+
+    logged_in(client, "tech1")
+    page = client.get(f"/drafts/{draft_id}").text
+    assert "Also mentioned where a coder does not code from" in page
+    assert f'action="/drafts/{draft_id}/problems/{hernia}/chart"' in page
+    assert f'action="/drafts/{draft_id}/problems/{bleeding}/chart"' in page
+    token = csrf_of(client, f"/drafts/{draft_id}")
+    client.post(f"/drafts/{draft_id}/problems/{hernia}/chart", data={"csrf_token": token})
+    again = client.post(f"/drafts/{draft_id}/problems/{hernia}/chart", data={"csrf_token": token})
+    assert again.status_code == 303  # refused with a message, nothing changed
+    assert _draft(desk, draft_id).problems[hernia]["charted_by"] == "tech1"
+    client.post(f"/drafts/{draft_id}/approve", data={"patient": "new", "csrf_token": token})
+
+    draft = _draft(desk, draft_id)
+    assert draft.state == "approved"
+    assert draft.problems[hernia]["confirmed"] and not draft.problems[bleeding].get("confirmed")
+    with desk.factory() as session:
+        entry = snapshot(session.get(DraftEntry, draft_id))  # type: ignore[arg-type]
+    assert sorted(p.text.lower() for p in entry.problems) == ["hernia", "inguinal hernia"]
+    assert _actions(desk, draft_id).count(("tech1", "edited")) == 1
