@@ -35,7 +35,10 @@ MIN_IDF = 0.0  # off: 3.5 was tried once, not adopted (decided after seeing held
 KIND_DESCRIPTION, KIND_INCLUSION, KIND_PARENT = 0, 1, 2
 
 _PAREN = re.compile(r"\(([^)]*)\)|\[([^\]]*)\]")
-_WITHOUT = re.compile(r"\bwithout\b(?:(?!\bof\b)[^,;])*", re.IGNORECASE)
+# "without X" is neutral up to the next "of" or "with": what follows is the code's own
+# ("... without intracondylar extension of lower end of left femur", "... without cholecystitis
+# with obstruction").
+_WITHOUT = re.compile(r"\bwithout\b(?:(?!\b(?:of|with)\b)[^,;])*", re.IGNORECASE)
 _PAIRED = re.compile(r"(\w+),? (?:and|or) (\w+)", re.IGNORECASE)
 _LEADING_UNSPECIFIED = re.compile(r"^\s*(?:other (?:and|or) )?unspecified\b", re.IGNORECASE)
 _AFTER_UNSPECIFIED = re.compile(r"\bunspecified\b((?:(?!\bof\b)[^,;])*)", re.IGNORECASE)

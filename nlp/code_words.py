@@ -32,6 +32,11 @@ LATERALITY = frozenset(_WORDS["laterality"]["words"])
 DIMENSIONS = frozenset(_WORDS["unspecified_dimensions"]["words"])
 CHAPTER_WORDS = {k: _keyed(v) for k, v in _WORDS["chapter_words"]["map"].items()}
 CANONICAL = {term_key(k): term_key(v) for k, v in _WORDS["canonical"]["map"].items()}
+CANONICAL_PHRASES = {
+    tuple(term_key(k).split()): term_key(v).split()
+    for k, v in _WORDS["canonical_phrases"]["map"].items()
+}
+_PHRASE_STARTS = frozenset(phrase[0] for phrase in CANONICAL_PHRASES)
 ABBREVIATIONS = {term_key(k): term_key(v) for k, v in _WORDS["abbreviations"]["map"].items()}
 MUST_STATE = {term_key(k): _keyed(v) for k, v in _WORDS["must_state"]["map"].items()}
 HISTORY_PREFIXES = tuple(_WORDS["history_prefixes"]["prefixes"])
@@ -47,9 +52,27 @@ NEOPLASM_WORDS = _keyed(
 
 
 def canon_words(key: str) -> list[str]:
+    words = key.split()
+    if not _PHRASE_STARTS.isdisjoint(words):
+        words = _replace_phrases(words)
     out: list[str] = []
-    for word in key.split():
+    for word in words:
         out.extend(CANONICAL.get(word, word).split())
+    return out
+
+
+def _replace_phrases(words: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(words):
+        for phrase, replacement in CANONICAL_PHRASES.items():
+            if tuple(words[i : i + len(phrase)]) == phrase:
+                out.extend(replacement)
+                i += len(phrase)
+                break
+        else:
+            out.append(words[i])
+            i += 1
     return out
 
 

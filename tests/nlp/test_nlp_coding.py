@@ -307,3 +307,18 @@ def test_a_fracture_code_never_adds_an_unstated_site(text: str, wrong: str) -> N
     found = suggest_codes(text, k=3, strict=True)
     assert all(c.code != wrong or c.score < VAGUE_SCORE for c in found)
     assert not is_specific(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("transitional cell carcinoma of the urinary bladder", "C67.9"),  # was C20, rectum
+        ("urinary retention", "R33.9"),  # "urinary" alone is still a word
+        # "without cholecystitis with obstruction": the "without" ends at "with"; K80.21 was
+        # first, its obstruction read as a word it leaves out.
+        ("calculus of gallbladder", "K80.20"),
+        ("bile duct stones", "K80.50"),
+    ],
+)
+def test_code_book_wording(text: str, code: str) -> None:
+    assert suggest_codes(text, k=1, strict=True)[0].code == code
