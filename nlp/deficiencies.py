@@ -72,8 +72,8 @@ def find_deficiencies(
 def _unspecific_problems(problems: Sequence[Mention]) -> list[Mention]:
     """Present problems too vague to code, where a coder codes from: the assessment and
     diagnoses when the note has them (not "the fracture was reduced" in an operative
-    narrative), else anywhere but the sections no one codes from (NOT_CODED_FROM: "the skin
-    was infiltrated" in an operative narrative with no diagnosis header); less those that only
+    narrative), else anywhere but the sections no one codes from (NOT_CODED_FROM: "the mass
+    was excised" in an operative narrative with no diagnosis header); less those that only
     refer back to a specific one in the same note ("the fracture" after "distal radius
     fracture")."""
     present = [p for p in problems if p.assertion == "present" and p.section not in NOT_CODED_FROM]

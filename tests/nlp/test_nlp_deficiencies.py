@@ -88,8 +88,10 @@ def test_dictated_note_deficiencies(extract: Callable[[str], Extraction]) -> Non
 def test_an_operative_narrative_raises_no_unspecific_problem(
     extract: Callable[[str], Extraction],
 ) -> None:
-    narrative = "DESCRIPTION OF PROCEDURE: The skin was infiltrated with 1% Xylocaine."
-    assert "unspecific_problem" not in codes(extract(narrative).deficiencies)
+    narrative = "DESCRIPTION OF PROCEDURE: The mass was excised and the lesion cauterized."
+    found = extract(narrative)
+    assert {p.text for p in found.problems if not p.specific} == {"mass", "lesion"}
+    assert "unspecific_problem" not in codes(found.deficiencies)
     assert "unspecific_problem" in codes(
         extract(f"INDICATIONS: A mass in the abdomen.,{narrative}").deficiencies
     )
