@@ -148,6 +148,14 @@ from tests.nlp.nlp_samples import find
         ("Hemorrhage is not uncommon after this surgery.", "Hemorrhage", "present"),
         ("She will receive radiation with or without chemotherapy for lymphoma.", "lymphoma",
          "present"),
+        # "but not limited to" lists risks; its "not" negates nothing
+        ("Risks, benefits and complications including, but not limited to bleeding and "
+         "infection, were discussed.", "infection", "hypothetical"),
+        ("Potential complications include, but are not limited to: infection, bleeding.",
+         "bleeding", "hypothetical"),
+        ("The risks were explained, which included but were not limited to bleeding and "
+         "perforation.", "perforation", "hypothetical"),
+        ("No cough but fever.", "fever", "present"),
     ],
 )  # fmt: skip
 def test_assertions(
