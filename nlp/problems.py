@@ -66,6 +66,7 @@ class ProblemMatcher:
             self.curated.setdefault(code, []).append(term)
         self.matcher = phrase_matcher(nlp, self.curated)
         self.stop = stop
+        self.test_words = frozenset(resources.read_lines("test_words.txt"))
         self.terms = {
             key: codes
             for key, codes in codebook.terms.items()
@@ -166,6 +167,10 @@ class ProblemMatcher:
             span._.confidence = CONFIDENCE_LEXICON
         return [span for span in spans if span._.icd10cm]
 
+    def _names_a_test(self, doc: Doc, span: Span) -> bool:
+        """ "hepatitis [panel]", "HIV [testing]", "DVT [prophylaxis]" (resources/test_words.txt)."""
+        return span.end < len(doc) and doc[span.end].lower_ in self.test_words
+
     def __call__(self, doc: Doc) -> Doc:
         lexicon = self.lexicon_spans(doc)
         found = doc.spans.get(MODEL_KEY)
@@ -175,6 +180,7 @@ class ProblemMatcher:
             for s, score in zip(found or [], scores, strict=True)
             if (span := _trimmed(doc, s))
         ]
+        lexicon = [span for span in lexicon if not self._names_a_test(doc, span)]
         demographic = _demographic_tokens(doc)
         if not model:
             doc.spans["problems"] = _widened(doc, lexicon, demographic)
@@ -190,9 +196,10 @@ class ProblemMatcher:
             if (
                 _is_label(doc, span)
                 or _is_person_name(doc, span)
+                or self._names_a_test(doc, span)
                 or any(span.start_char < end and start < span.end_char for start, end in headers)
             ):
-                continue  # a header, label ("PLAN:", "SHX:") or person's name is not a problem
+                continue  # a header, label ("PLAN:"), person's name or test name is no problem
             # strict: the model's spans are noisier than lexicon terms ("plantar aspect" is
             # not B07.0 plantar wart), so a code must account for every word of the span.
             codes = suggest_codes(span.text, k=MAX_SUGGESTIONS, strict=True)
