@@ -22,6 +22,10 @@ SKIPPABLE = frozenset({"-", "/", "'s", "'", "\u2019s"})
 @lru_cache(maxsize=100_000)  # words repeat: the ranker normalises ~20 per code text
 def norm_token(word: str) -> str:
     w = word.lower()
+    if len(w) == 2 and w[1] == "." and w[0].isalpha():
+        # spaCy keeps a letter and its full stop together (initials), so a sentence ending in
+        # "hepatitis C." or "vitamin D." ended in the token "C.": the letter is the word.
+        return w[0]
     if w.endswith(("'s", "\u2019s")) and len(w) > 2:
         w = w[:-2]
     if w in _NUMBER_WORDS:

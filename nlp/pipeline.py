@@ -76,6 +76,9 @@ def warm_up() -> None:
 def _mention(span: Span, sections: list[Section], text: str) -> Mention:
     section = section_of(sections, span)
     start, end = span.start_char, span.end_char
+    last = span[-1].text if len(span) else ""
+    if len(last) == 2 and last[1] == "." and last[0].isalpha():
+        end -= 1  # "hepatitis C." (one token "C.", normalize.py): the full stop is not the name
     # A slice of the note is span.text without a Token object per token.
     mention_text = text[start:end]
     problem = span.label_ == "PROBLEM"

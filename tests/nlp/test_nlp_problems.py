@@ -216,3 +216,44 @@ def test_weak_candidates_are_not_shown(extract: Callable[[str], Extraction]) -> 
     assert find(result.problems, "cramping").icd10cm[0].code == "R25.2"
     assert find(result.problems, "crackles").icd10cm[0].code == "R09.89"
     assert all(c.score >= VAGUE_SCORE for p in result.problems for c in p.icd10cm)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "VDRL and HIV testing was unremarkable.",
+        "We are waiting for the hepatitis panel.",
+        "He had a tetanus shot in 2002.",
+        "4. DVT prophylaxis with subcutaneous heparin.",
+        "CT chest per pulmonary embolism protocol.",
+        "The patient received her first hepatitis A vaccine.",
+    ],
+)
+def test_a_test_vaccine_or_prophylaxis_names_no_problem(
+    extract: Callable[[str], Extraction], text: str
+) -> None:
+    assert extract(text).problems == ()
+
+
+def test_a_screening_encounter_is_coded_as_one(extract: Callable[[str], Extraction]) -> None:
+    result = extract("PREOPERATIVE DIAGNOSIS: Colon cancer screening. She has asthma.")
+    assert [(p.text, p.icd10cm[0].code) for p in result.problems] == [
+        ("Colon cancer screening", "Z12.11"),  # not C18.9, colon cancer
+        ("asthma", "J45.909"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "code"),
+    [
+        ("ASSESSMENT: Hepatitis C.", "Hepatitis C", "B19.20"),  # "C." is one token
+        ("History of hepatitis B. No fever.", "hepatitis B", "B19.10"),
+        ("Gastritis due to H. pylori.", "H. pylori", "B96.81"),
+    ],
+)
+def test_a_letter_before_a_full_stop_is_a_word(
+    extract: Callable[[str], Extraction], text: str, mention: str, code: str
+) -> None:
+    found = find(extract(text).problems, mention)
+    assert found.text == mention and text[found.start : found.end] == mention
+    assert found.icd10cm[0].code == code
