@@ -51,6 +51,7 @@ def test_typed_problems(extract: Callable[[str], Extraction]) -> None:
         ("Dry cough.", "cough", "R05.9"),
         ("Mild nausea.", "nausea", "R11.0"),
         ("Chronic back pain.", "back pain", "M54.9"),
+        ("2. Urinary hesitancy.", "Urinary hesitancy", "R39.11"),  # was uncoded
         # from the ICD-10-CM tabular index rather than the curated lexicon
         ("Ultrasound shows hydronephrosis.", "hydronephrosis", "N13.30"),
         ("Acute pyelonephritis.", "Acute pyelonephritis", "N10"),
