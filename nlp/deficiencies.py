@@ -8,11 +8,10 @@ import re
 from collections.abc import Sequence
 
 from .normalize import term_key
-from .sections import NOT_CODED_FROM
+from .sections import CODED_SECTION, NOT_CODED_FROM
 from .types import Deficiency, Field, Mention
 
 MIN_WORDS = 5
-CODED_SECTION = "assessment_and_plan"  # assessment, impression, plan, diagnoses (sections.json)
 _MISSING = {
     "date_of_birth": ("missing_date_of_birth", "No date of birth found."),
     "mrn": ("missing_mrn", "No medical record number found."),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -24,7 +25,8 @@ from .deficiencies import find_deficiencies
 from .doctext import CachingTokenizer, doc_text
 from .lexicon import MENTION_GROUPS
 from .mentions import add_mention_model
-from .sections import NOT_CODED_FROM, SECTION_ASSERTIONS, Section
+from .normalize import term_key
+from .sections import CODED_SECTION, NOT_CODED_FROM, SECTION_ASSERTIONS, Section
 from .tokenizer import blank_english
 from .types import Extraction, Mention
 
@@ -111,12 +113,32 @@ def _to_extraction(doc: Doc) -> Extraction:
     demo = doc._.demographics
     return Extraction(
         demographics=demo,
-        problems=tuple(found["problems"]),
+        problems=_charted_once(found["problems"]),
         procedures=tuple(found["procedures"]),
         medications=tuple(found["medications"]),
         document_type=doc._.document_type,
         deficiencies=find_deficiencies(text, demo, problems=found["problems"]),
     )
+
+
+def _charted_once(problems: list[Mention]) -> tuple[Mention, ...]:
+    """`problems`, with a charted problem that repeats another (same first code, or same words
+    when uncoded, and same assertion) proposed off the chart: "PREOPERATIVE DIAGNOSIS: Left
+    inguinal hernia. POSTOPERATIVE DIAGNOSIS: Same." is one Condition, not two. The one kept
+    is the first in the assessment and diagnoses, else the first."""
+    kept: set[tuple[str, str]] = set()
+    repeats: set[int] = set()
+    order = sorted(range(len(problems)), key=lambda i: problems[i].section != CODED_SECTION)
+    for i in order:
+        problem = problems[i]
+        if not problem.charted:
+            continue
+        code = problem.icd10cm[0].code if problem.icd10cm else term_key(problem.text)
+        key = (code, problem.assertion)
+        if key in kept:
+            repeats.add(i)
+        kept.add(key)
+    return tuple(replace(p, charted=False) if i in repeats else p for i, p in enumerate(problems))
 
 
 def extract(text: str) -> Extraction:

@@ -24,6 +24,8 @@ SECTION_ASSERTIONS: dict[str, str] = {
 NOT_CODED_FROM = frozenset(
     entry["category"] for entry in _DATA["sections"] if entry.get("coded_from") is False
 )
+# The section a coder codes from first: assessment, impression, plan, diagnoses.
+CODED_SECTION = "assessment_and_plan"
 
 
 @dataclass(frozen=True, slots=True)

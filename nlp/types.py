@@ -54,8 +54,9 @@ class Mention:
     normalized: str | None = None
     # Proposed for the chart: False for a problem in a section a coder does not code from (an
     # operative narrative's "no further bleeding was identified", a medication list's "for
-    # infection", discharge instructions), which the review desk lists apart and approval
-    # leaves out unless the technician charts it. Always True for procedures and medications.
+    # infection", discharge instructions) and for a repeat of another problem (pipeline.py:
+    # _charted_once), which the review desk lists apart and approval leaves out unless the
+    # technician charts it. Always True for procedures and medications.
     charted: bool = True
 
 

@@ -99,3 +99,21 @@ def test_index_is_cached_in_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_extract_many_matches_extract(extract: Callable[[str], Extraction]) -> None:
     texts = [DICTATED, TYPED, "", "Denies chest pain. No fever."] * 3
     assert list(nlp.extract_many(texts, batch_size=5)) == [extract(t) for t in texts]
+
+
+def test_a_repeated_problem_is_proposed_for_the_chart_once(
+    extract: Callable[[str], Extraction],
+) -> None:
+    result = extract(
+        "HISTORY: She has had pneumonia since Monday. No fever.\n"
+        "PREOPERATIVE DIAGNOSIS: Pneumonia.\n"
+        "POSTOPERATIVE DIAGNOSIS: Pneumonia. Fever.\n"
+    )
+    charted = [(p.text, p.section, p.assertion) for p in result.problems if p.charted]
+    # The first in the diagnoses is kept; the negated fever and the present one differ.
+    assert charted == [
+        ("fever", "history_of_present_illness", "negated"),
+        ("Pneumonia", "assessment_and_plan", "present"),
+        ("Fever", "assessment_and_plan", "present"),
+    ]
+    assert [p.text for p in result.problems if not p.charted] == ["pneumonia", "Pneumonia"]

@@ -342,7 +342,7 @@ def test_problems_where_a_coder_does_not_code_from_are_charted_only_on_request(
 
     logged_in(client, "tech1")
     page = client.get(f"/drafts/{draft_id}").text
-    assert "Also mentioned where a coder does not code from" in page
+    assert "Also mentioned (" in page
     assert f'action="/drafts/{draft_id}/problems/{hernia}/chart"' in page
     assert f'action="/drafts/{draft_id}/problems/{bleeding}/chart"' in page
     token = csrf_of(client, f"/drafts/{draft_id}")
