@@ -229,3 +229,36 @@ def test_rejected_scan_reaches_the_physician(page, live: Live) -> None:  # type:
     page.click("#reply button[type=submit]")
     page.wait_for_load_state()
     assert "re-dictating" in page.locator("#notices").inner_text()
+
+
+OPERATIVE_NOTE = (
+    "OPERATIVE REPORT\n"
+    "Patient: LOPEZ, MARIA  DOB: 03/04/1955  MRN: 447219\n"
+    "Date of service: 11/20/2026\n"
+    "Surgeon: Dr. Alan Grant\n"
+    "PREOPERATIVE DIAGNOSIS: Left inguinal hernia.\n"
+    "POSTOPERATIVE DIAGNOSIS: Left inguinal hernia.\n"
+    "DESCRIPTION OF PROCEDURE: The hernia sac was identified and ligated. "
+    "No further bleeding was identified. The wound was closed.\n"
+)
+
+
+def test_problems_off_the_chart_are_folded_and_can_be_charted(page, live: Live) -> None:  # type: ignore[no-untyped-def]
+    draft_id = live.desk.draft_from_text(OPERATIVE_NOTE, name="operative.txt")
+    _login(page, "tech1")
+    page.goto(f"/drafts/{draft_id}")
+    charted = page.locator("#problems .problem")
+    folded = page.locator("#uncharted")
+    assert charted.count() == 1 and "inguinal hernia" in charted.first.inner_text()
+    assert not folded.locator("table").is_visible()  # folded until opened
+    folded.locator("summary").click()
+    rows = folded.locator("tr.field")
+    assert rows.count() == 3  # the repeated diagnosis, the sac, the bleeding
+    rows.filter(has_text="bleeding").first.hover()
+    assert page.locator("#evidence-text mark").inner_text() == "bleeding"
+    page.locator("#problems").scroll_into_view_if_needed()
+    _shot(page, "draft-operative")
+    rows.filter(has_text="hernia").last.get_by_role("button", name="Chart it").click()
+    page.wait_for_load_state()
+    assert page.locator("#problems .problem").count() == 2
+    assert page.locator("#uncharted tr.field").count() == 2
