@@ -50,6 +50,8 @@ _WORD_CACHE_SIZE = 200_000  # (NORM, ORTH) hashes -> (skippable, norm); bounded 
 
 # Words that negate what follows and are never the first word of a problem's name.
 _LEADING_NEGATIONS = frozenset({"no", "not", "without", "never", "neither", "nor", "denies"})
+# Words a problem's name never ends in ("thickening of the" -> "thickening").
+_TRAILING_WORDS = frozenset({"of", "the", "and", "or", "with", "to", "in", "on", "for", "by"})
 
 if not Span.has_extension("icd10cm"):
     Span.set_extension("icd10cm", default=())
@@ -254,14 +256,14 @@ def _is_label(doc: Doc, span: Span) -> bool:
 
 
 def _trimmed(doc: Doc, span: Span) -> Span | None:
-    """The model's span without leading negation words or punctuation at either end: the
-    model sometimes takes "no" into the mention ("no extra-intestinal manifestations"), and
-    ConText cannot negate a mention from inside it; and MTSamples' comma section breaks
-    (",GU", ",FHX") into it."""
+    """The model's span without leading negation words, trailing function words ("thickening
+    of the") or punctuation at either end: the model sometimes takes "no" into the mention
+    ("no extra-intestinal manifestations"), and ConText cannot negate a mention from inside
+    it; and MTSamples' comma section breaks (",GU", ",FHX") into it."""
     start, end = span.start, span.end
     while start < end and (doc[start].lower_ in _LEADING_NEGATIONS or doc[start].is_punct):
         start += 1
-    while end > start and doc[end - 1].is_punct:
+    while end > start and (doc[end - 1].is_punct or doc[end - 1].lower_ in _TRAILING_WORDS):
         end -= 1
     return Span(doc, start, end, label="PROBLEM") if start < end else None
 

@@ -115,6 +115,9 @@ class Suggester:
             # so an unstated one is an extra.
             strict = True
         n_mention = len(mention)
+        # A side adds no evidence: "left epididymis" is one word, as bare as "epididymis"
+        # (C63.02, a malignant neoplasm of it, when the side counted).
+        n_sited = len(mention - LATERALITY)
         shared: frozenset[str] = frozenset()
         if fracture:
             # A word that every code text naming all the stated words names too is implied by
@@ -166,7 +169,7 @@ class Suggester:
             # A stated side the code has no axis for is penalised above, not missing here.
             if (
                 unstated
-                or (hard and (n_mention == 1 or fracture))
+                or (hard and (n_sited == 1 or fracture))
                 or (strict and known + len(stated - core) < n_mention)
             ):
                 # One bare word ("stenosis", "fracture") is not evidence for a code that

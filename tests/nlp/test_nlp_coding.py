@@ -322,3 +322,11 @@ def test_a_fracture_code_never_adds_an_unstated_site(text: str, wrong: str) -> N
 )
 def test_code_book_wording(text: str, code: str) -> None:
     assert suggest_codes(text, k=1, strict=True)[0].code == code
+
+
+def test_a_side_adds_no_evidence_to_a_bare_site() -> None:
+    from chartdrop.nlp.ranking import VAGUE_SCORE
+
+    # "left epididymis" was C63.02, a malignant neoplasm of it: the side counted as a word.
+    assert all(c.score < VAGUE_SCORE for c in suggest_codes("left epididymis", strict=True))
+    assert top("left otitis media") == "H66.92"

@@ -258,3 +258,12 @@ def test_a_letter_before_a_full_stop_is_a_word(
     found = find(extract(text).problems, mention)
     assert found.text == mention and text[found.start : found.end] == mention
     assert found.icd10cm[0].code == code
+
+
+def test_exam_phrases_and_dangling_words_are_no_problems(
+    extract: Callable[[str], Extraction],
+) -> None:
+    result = extract("GENERAL: Well-developed male in no acute distress.")
+    assert result.problems == ()
+    # The model's span was "thickening of the".
+    assert [p.text for p in extract("The MRI showed thickening of the.").problems] == ["thickening"]
