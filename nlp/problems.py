@@ -19,6 +19,8 @@ eponym) are dropped. Leading negation words the model took into a span
 ("no extra-intestinal manifestations") are trimmed off, so that ConText negates the rest.
 """
 
+import re
+
 from spacy.attrs import IS_PUNCT, IS_SPACE, NORM, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -50,6 +52,8 @@ _WORD_CACHE_SIZE = 200_000  # (NORM, ORTH) hashes -> (skippable, norm); bounded 
 
 # Words that negate what follows and are never the first word of a problem's name.
 _LEADING_NEGATIONS = frozenset({"no", "not", "without", "never", "neither", "nor", "denies"})
+# A spinal level alone ("C6-C7", "L5-S1"): where a finding is, not the finding (was M50.923).
+_SPINAL_LEVEL = re.compile(r"[CTLS]\d{1,2}(?:\s*-\s*[CTLS]?\d{1,2})?", re.IGNORECASE)
 # Words a problem's name never ends in ("thickening of the" -> "thickening").
 _TRAILING_WORDS = frozenset({"of", "the", "and", "or", "with", "to", "in", "on", "for", "by"})
 
@@ -196,7 +200,8 @@ class ProblemMatcher:
             if not key or key in self.stop or any(i in taken for i in range(span.start, span.end)):
                 continue
             if (
-                _is_label(doc, span)
+                _SPINAL_LEVEL.fullmatch(span.text)
+                or _is_label(doc, span)
                 or _is_person_name(doc, span)
                 or self._names_a_test(doc, span)
                 or any(span.start_char < end and start < span.end_char for start, end in headers)

@@ -267,3 +267,24 @@ def test_exam_phrases_and_dangling_words_are_no_problems(
     assert result.problems == ()
     # The model's span was "thickening of the".
     assert [p.text for p in extract("The MRI showed thickening of the.").problems] == ["thickening"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Residual stenosis at C3-C4, C4-C5 and C6-C7.",  # the levels were M50.923 and such
+        "SOCIAL HISTORY: Patient admits alcohol use.",  # F10.99 needs a related disorder
+        "ENDOCRINE: No polyuria or polydipsia.",
+    ],
+)
+def test_levels_social_use_and_labels_are_no_problems(
+    extract: Callable[[str], Extraction], text: str
+) -> None:
+    found = {p.text.lower() for p in extract(text).problems}
+    assert not found & {"c3-c4", "c4-c5", "c6-c7", "alcohol use", "endocrine"}
+
+
+def test_a_herniated_disc_by_any_name(extract: Callable[[str], Extraction]) -> None:
+    text = "POSTOPERATIVE DIAGNOSIS: Herniated nucleus pulposus of L5-S1 on the left."
+    (problem,) = extract(text).problems
+    assert (problem.text, problem.icd10cm[0].code) == ("Herniated nucleus pulposus", "M51.26")
