@@ -15,8 +15,9 @@ from pathlib import Path
 
 import numpy
 import spacy
+from spacy.attrs import IS_SPACE, IS_TITLE, LENGTH, LIKE_NUM, LOWER, ORTH, SPACY
 from spacy.language import Language
-from spacy.tokens import Doc, Span, SpanGroup, Token
+from spacy.tokens import Doc, Span, SpanGroup
 from spacy.training import Example
 from spacy.util import minibatch, registry
 
@@ -107,21 +108,20 @@ def model_input(doc: Doc) -> Doc:
     limit"), and problem words in the training corpora are mostly lower case, so a
     capitalised problem-list entry got no vector and was often missed. The copy has the same
     tokens, so the spans found in it are the original's; capitals elsewhere (names, "Parkinson
-    disease") are left, being evidence too.
+    disease") are left, being evidence too. Read as arrays: a Token object per token cost
+    more than the model's own lookups.
     """
-    words = [token.text for token in doc]
-    changed = False
-    for i, token in enumerate(doc):
-        if token.is_title and len(token) > 1 and (i == 0 or _breaks_entry(doc[i - 1])):
-            words[i] = token.lower_
-            changed = True
-    if not changed:
+    table = doc.to_array([ORTH, LOWER, IS_TITLE, LENGTH, IS_SPACE, LIKE_NUM, SPACY])
+    strings = doc.vocab.strings
+    breaks = {strings.add(text) for text in ENTRY_BREAKS}
+    after_break = numpy.isin(table[:, 0], list(breaks)) | (table[:, 4] == 1) | (table[:, 5] == 1)
+    starts = numpy.concatenate(([True], after_break[:-1]))
+    lowered = starts & (table[:, 2] == 1) & (table[:, 3] > 1)
+    if not lowered.any():
         return doc
-    return Doc(doc.vocab, words=words, spaces=[bool(token.whitespace_) for token in doc])
-
-
-def _breaks_entry(token: Token) -> bool:
-    return token.text in ENTRY_BREAKS or token.is_space or token.like_num
+    keys = numpy.where(lowered, table[:, 1], table[:, 0]).tolist()
+    words = [strings[key] for key in keys]
+    return Doc(doc.vocab, words=words, spaces=(table[:, 6] == 1).tolist())
 
 
 def decode(

@@ -60,6 +60,9 @@ class CodingResult:
     specific: bool
 
 
+MUST_KEYS = frozenset(MUST_STATE)
+
+
 def expand(key: str) -> str:
     return " ".join(ABBREVIATIONS.get(w, w) for w in key.split())
 
@@ -165,7 +168,8 @@ class Suggester:
             needs = CHAPTER_WORDS.get(code[0])
             if needs and not (needs & either):
                 score -= 0.15
-            unstated = any(w in core and not (s & either) for w, s in MUST_STATE.items())
+            must = core & MUST_KEYS  # usually empty: one set operation, not a loop a candidate
+            unstated = bool(must) and any(not (MUST_STATE[w] & either) for w in must)
             # A stated side the code has no axis for is penalised above, not missing here.
             if (
                 unstated
