@@ -262,9 +262,10 @@ def set_problem_code(
 
 
 def is_charted(problem: dict[str, Any]) -> bool:
-    """Whether approval charts `problem`: the NLP's proposal (False for a mention in a section
-    a coder does not code from, such as an operative narrative) until the technician charts
-    it. Drafts from before the proposal existed chart every problem."""
+    """Whether approval charts `problem`: the NLP's proposal (False for a repeat of another
+    problem, or a mention in a section a coder does not code from, such as an operative
+    narrative) until the technician charts it. Drafts from before the proposal existed chart
+    every problem."""
     return problem.get("charted") is not False
 
 
