@@ -195,7 +195,7 @@ def drafts(
         raise typer.Exit(2)
 
     factory = _open(_settings())
-    table = Table("draft", "document", "received", "type", "problems", "deficiencies")
+    table = Table("draft", "document", "received", "type", "charted", "deficiencies")
     with factory() as session:
         for draft in session.scalars(
             select(DraftEntry).where(DraftEntry.state == state).order_by(DraftEntry.id)
@@ -206,7 +206,7 @@ def drafts(
                 f"{draft.document.id} ({draft.document.kind})",
                 f"{draft.document.received_at:%Y-%m-%d %H:%M}",
                 doc_type,
-                str(len(draft.problems)),
+                str(sum(p.get("charted") is not False for p in draft.problems)),
                 str(len(draft.deficiencies)),
             )
     console.print(table)
