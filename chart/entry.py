@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from chartdrop.models.entities import DraftEntry, DraftState
+from chartdrop.models.views import is_charted
 
 CONTENT_TYPES = {"text": "text/plain", "pdf": "application/pdf"}
 
@@ -89,8 +90,8 @@ def content_type(kind: str | None, name: str) -> str:
 def _problems(draft: DraftEntry) -> list[Problem]:
     out = []
     for problem in draft.problems or []:
-        if problem.get("removed") or problem.get("charted") is False:
-            continue  # removed, or left off the chart (review/drafts.py: is_charted)
+        if problem.get("removed") or not is_charted(problem):
+            continue
         selected = problem.get("selected") or {}
         suggestions = problem.get("icd10cm") or []
         code = selected.get("code") or (suggestions[0]["code"] if suggestions else None)

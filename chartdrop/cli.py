@@ -189,6 +189,7 @@ def drafts(
 ) -> None:
     """List drafts (pending ones by default), oldest first."""
     from chartdrop.models import DraftEntry, DraftState
+    from chartdrop.models.views import is_charted
 
     if state not in {s.value for s in DraftState}:
         errors.print(f"Unknown state {state!r}: use pending, approved or rejected.", markup=False)
@@ -206,7 +207,7 @@ def drafts(
                 f"{draft.document.id} ({draft.document.kind})",
                 f"{draft.document.received_at:%Y-%m-%d %H:%M}",
                 doc_type,
-                str(sum(p.get("charted") is not False for p in draft.problems)),
+                str(sum(is_charted(p) for p in draft.problems)),
                 str(len(draft.deficiencies)),
             )
     console.print(table)
@@ -219,6 +220,7 @@ def show(
 ) -> None:
     """Show one draft with its text and extraction."""
     from chartdrop.models import DraftEntry, record_event, transaction
+    from chartdrop.models.views import is_charted
 
     factory = _open(_settings())
     with transaction(factory) as session:
@@ -240,7 +242,7 @@ def show(
         console.print(f"{name}: {value['value'] if value else '—'}", markup=False)
     for problem in view["problems"] or []:
         codes = ", ".join(c["code"] for c in problem.get("icd10cm", [])[:3])
-        left_off = " (not charted)" if problem.get("charted") is False else ""
+        left_off = "" if is_charted(problem) else " (not charted)"
         console.print(
             f"problem: {problem['text']} [{problem['assertion']}] {codes}{left_off}", markup=False
         )

@@ -9,6 +9,14 @@ from chartdrop.models.entities import Document
 DRAFT_KEYS = ("demographics", "problems", "procedures", "medications", "document_type")
 
 
+def is_charted(problem: dict[str, Any]) -> bool:
+    """Whether a draft's problem goes to the chart at approval: the NLP's proposal (`charted`
+    false for a repeat of another problem, or a mention in a section a coder does not code
+    from, such as an operative narrative) until the technician charts it. Drafts from before
+    the proposal existed chart every problem."""
+    return problem.get("charted") is not False
+
+
 def document_view(document: Document, draft_document: Document | None = None) -> dict[str, Any]:
     """A document and its draft as the JSON contract. For a duplicate, pass the
     original as `draft_document`: its draft is the one that stands."""

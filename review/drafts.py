@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from chartdrop.chart.matching import Candidate, match_candidates
 from chartdrop.models import DraftEntry, DraftState, Role, User
+from chartdrop.models.views import is_charted
 from chartdrop.review import codes
 from chartdrop.review.web import CurrentUser, NotFound
 
@@ -255,18 +256,8 @@ def set_problem_code(
         if assertion not in ASSERTIONS:
             raise EditError("Unknown assertion.")
         problem["assertion"] = assertion
-    problems = list(draft.problems)
-    problems[index] = problem
-    draft.problems = problems
+    _put_problem(draft, index, problem)
     return dotted
-
-
-def is_charted(problem: dict[str, Any]) -> bool:
-    """Whether approval charts `problem`: the NLP's proposal (False for a repeat of another
-    problem, or a mention in a section a coder does not code from, such as an operative
-    narrative) until the technician charts it. Drafts from before the proposal existed chart
-    every problem."""
-    return problem.get("charted") is not False
 
 
 def chart_problem(draft: DraftEntry, index: int, actor: str) -> None:
@@ -276,6 +267,11 @@ def chart_problem(draft: DraftEntry, index: int, actor: str) -> None:
         raise EditError("That problem is charted already.")
     problem["charted"] = True
     problem["charted_by"] = actor
+    _put_problem(draft, index, problem)
+
+
+def _put_problem(draft: DraftEntry, index: int, problem: dict[str, Any]) -> None:
+    """Store an edited copy from _problem (a new list, so the JSON column sees the change)."""
     problems = list(draft.problems)
     problems[index] = problem
     draft.problems = problems
