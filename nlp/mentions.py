@@ -17,6 +17,7 @@ import numpy
 import spacy
 from spacy.attrs import IS_SPACE, IS_TITLE, LENGTH, LIKE_NUM, LOWER, ORTH, SPACY
 from spacy.language import Language
+from spacy.strings import hash_string
 from spacy.tokens import Doc, Span, SpanGroup
 from spacy.training import Example
 from spacy.util import minibatch, registry
@@ -98,6 +99,8 @@ def make_mention_tagger(nlp: Language, name: str, path: str) -> MentionTagger:
 
 # Tokens after which a capitalised word starts a line, list entry or section's text.
 ENTRY_BREAKS = frozenset({":", ",", ".", ")", "\n"})
+# Their ORTH values: a string's hash is the same in every vocab.
+_BREAK_KEYS = numpy.array([hash_string(text) for text in ENTRY_BREAKS], dtype=numpy.uint64)
 
 
 def model_input(doc: Doc) -> Doc:
@@ -113,8 +116,7 @@ def model_input(doc: Doc) -> Doc:
     """
     table = doc.to_array([ORTH, LOWER, IS_TITLE, LENGTH, IS_SPACE, LIKE_NUM, SPACY])
     strings = doc.vocab.strings
-    breaks = {strings.add(text) for text in ENTRY_BREAKS}
-    after_break = numpy.isin(table[:, 0], list(breaks)) | (table[:, 4] == 1) | (table[:, 5] == 1)
+    after_break = numpy.isin(table[:, 0], _BREAK_KEYS) | (table[:, 4] == 1) | (table[:, 5] == 1)
     starts = numpy.concatenate(([True], after_break[:-1]))
     lowered = starts & (table[:, 2] == 1) & (table[:, 3] > 1)
     if not lowered.any():
