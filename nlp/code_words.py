@@ -78,3 +78,57 @@ def _replace_phrases(words: list[str]) -> list[str]:
 
 def content_words(words: list[str]) -> set[str]:
     return {w for w in words if w not in FUNCTION_WORDS}
+
+
+_METASTASIS = _WORDS["metastasis"]
+METASTASIS_WORDS = _list("metastasis")
+_METASTATIC = term_key("metastatic")
+_METASTATIC_NOUNS = _keyed(_METASTASIS["nouns"])
+_PRIMARIES = _keyed(_METASTASIS["primaries"])
+_TO_SITE = _keyed(_METASTASIS["to_site"])
+_FROM_SITE = _keyed(_METASTASIS["from_site"])
+_NOT_SITES = _keyed(_METASTASIS["not_sites"])
+_SPREAD = _METASTATIC_NOUNS | HISTOLOGY | _PRIMARIES  # what spreads "to" a site
+_SITE_WORDS = {term_key(k): term_key(v).split() for k, v in _METASTASIS["site_words"].items()}
+_DETERMINERS = _keyed(["the", "his", "her", "their", "a", "an", "both"])
+_MALIGNANT = term_key("malignant neoplasm").split()
+
+
+def metastasis_key(key: str) -> str:
+    """`key` in the code book's wording when it names a metastasis (see coding_words.json,
+    "metastasis"): "liver metastase" -> "secondary malignant neoplasm of liver", "metastatic
+    breast cancer" -> "malignant neoplasm of breast"; any other key as it is."""
+    words = key.split()
+    at = next((i for i, w in enumerate(words) if w in METASTASIS_WORDS), None)
+    if at is None:
+        return key
+    before = _site(words[:at])
+    after = words[at + 1 :]
+    for i, word in enumerate(after):
+        if word in _TO_SITE or word in _FROM_SITE:
+            site = _site(after[i + 1 :])
+            if site and all(w in _SPREAD for w in after[:i]):
+                secondary = [] if word in _FROM_SITE else ["secondary"]
+                return " ".join([*secondary, *_MALIGNANT, "of", *site])
+            break
+    secondary = ["secondary", *_MALIGNANT, *(["of", *before] if before else [])]
+    if before and words[at] != _METASTATIC:  # "liver metastases", "lymph node mets"
+        return " ".join(secondary)
+    named = [w for w in after if w not in _METASTATIC_NOUNS and w not in HISTOLOGY]
+    if not named:  # "metastatic disease", "osseous metastatic disease", "metastasis"
+        return " ".join(secondary)
+    if words[at] == _METASTATIC and not (NEOPLASM_WORDS | _PRIMARIES).isdisjoint(after):
+        return " ".join(after)  # "metastatic breast cancer": the primary, coded first
+    return key  # "metastatic workup"
+
+
+def _site(words: list[str]) -> list[str]:
+    """The site that `words` name, adjectives read as nouns, or [] when they name none."""
+    out: list[str] = []
+    for word in words:
+        if word in _DETERMINERS or word in _NOT_SITES or word in FUNCTION_WORDS:
+            continue
+        for part in _SITE_WORDS.get(word, [word]):
+            if not out or out[-1] != part:
+                out.append(part)
+    return out

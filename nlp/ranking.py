@@ -40,6 +40,7 @@ from .code_words import (
     VAGUE_WITH_ORGAN,
     canon_words,
     content_words,
+    metastasis_key,
 )
 from .coding import CodeBook, load_codebook
 from .normalize import term_key
@@ -199,10 +200,12 @@ class Suggester:
                     out[code] = SCORE_CURATED
                 key = rest
                 break
-        curated = self.curated.get(key)
+        expanded = metastasis_key(expand(key))
+        # The curated code of the text as written, or of its code-book wording ("liver
+        # metastases": secondary malignant neoplasm of liver, C78.7).
+        curated = self.curated.get(key) or self.curated.get(expanded)
         if curated and self.book.is_billable(curated):
             out[curated] = SCORE_CURATED
-        expanded = expand(key)
         words = expanded.split()
         if DIABETES in words and UNCONTROLLED & set(words):
             # "Uncontrolled" diabetes is coded by hyperglycemia (ICD-10-CM index).

@@ -25,6 +25,7 @@ from collections.abc import Iterator
 
 from spacy.tokens import Doc, Span
 
+from .code_words import METASTASIS_WORDS
 from .coding import is_specific, suggest_codes
 from .normalize import term_key
 from .ranking import VAGUE_SCORE
@@ -36,6 +37,12 @@ MAX_RIGHT_WORDS = 3  # "of the [left] lower lobe"
 _DETERMINERS = frozenset({"the", "his", "her", "their", "a", "an"})
 _SIDES = frozenset({"left", "right", "bilateral"})
 _WIDENED = frozenset(term_key("cancer carcinoma adenocarcinoma malignancy fracture").split())
+_WIDENED |= METASTASIS_WORDS
+# Neoplasms of no stated site: codable alone ("metastatic disease" C79.9), but a site beside
+# them is what a coder codes ("metastatic disease to the bladder" C79.11).
+UNSPECIFIED_SITE = frozenset({"C79.9", "C80.1"})
+_OF = frozenset({"of"})
+_TO = frozenset({"of", "to", "in", "involving"})  # where a metastasis is
 
 
 def _is_site_word(doc: Doc, i: int, blocked: set[int]) -> bool:
@@ -53,10 +60,11 @@ def _lefts(doc: Doc, span: Span, blocked: set[int]) -> Iterator[int]:
         yield start
 
 
-def _rights(doc: Doc, span: Span, blocked: set[int]) -> Iterator[int]:
-    """End indices of "of (the) (left|right) word [word [word]]" after the span."""
+def _rights(doc: Doc, span: Span, blocked: set[int], links: frozenset[str]) -> Iterator[int]:
+    """End indices of "of (the) (left|right) word [word [word]]" after the span ("to the
+    ..." too, for a metastasis: `links`)."""
     i = span.end
-    if i >= len(doc) or doc[i].lower_ != "of":
+    if i >= len(doc) or doc[i].lower_ not in links:
         return
     i += 1
     if i < len(doc) and doc[i].lower_ in _DETERMINERS:
@@ -79,11 +87,18 @@ def widen_to_site(
     """The widest best-coded span around `span` that is coded specifically, with its codes;
     None when `span` is specific already or no wider span is. `blocked`: token indices of
     other mentions and demographic fields, which a site never takes in."""
-    if _WIDENED.isdisjoint(term_key(span.text).split()) or is_specific(span.text):
+    words = term_key(span.text).split()
+    if _WIDENED.isdisjoint(words):
         return None
+    unsited = False
+    if is_specific(span.text):
+        unsited = _unsited(span.text)
+        if not unsited:
+            return None
     best: tuple[float, Span, tuple[CodeSuggestion, ...]] | None = None
+    links = _OF if METASTASIS_WORDS.isdisjoint(words) else _TO
     starts = [span.start, *_lefts(doc, span, blocked)]
-    ends = [span.end, *_rights(doc, span, blocked)]
+    ends = [span.end, *_rights(doc, span, blocked, links)]
     for start in starts:
         for end in ends:
             if (start, end) == (span.start, span.end):
@@ -94,6 +109,14 @@ def widen_to_site(
             )
             if not codes or codes[0].score < MIN_SITE_SCORE or not is_specific(wider.text):
                 continue
+            if unsited and codes[0].code in UNSPECIFIED_SITE:  # "distant metastasis"
+                continue
             if best is None or codes[0].score > best[0]:
                 best = (codes[0].score, Span(doc, start, end, label=span.label), codes)
     return (best[1], best[2]) if best else None
+
+
+def _unsited(text: str) -> bool:
+    """A neoplasm coded to no site ("metastatic disease", C79.9)."""
+    codes = suggest_codes(text, k=1, strict=True)
+    return bool(codes) and codes[0].code in UNSPECIFIED_SITE

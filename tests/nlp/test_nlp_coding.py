@@ -132,6 +132,42 @@ def test_neoplasms_are_coded_by_site(text: str, code: str) -> None:
     assert suggest_codes(text, k=1, strict=True)[0].code == code
 
 
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # To a site: the secondary neoplasm of that site (index: Neoplasm, secondary, by site).
+        ("liver metastases", "C78.7"),  # not C22.9, "not specified as primary or secondary"
+        ("metastatic carcinoma of the liver", "C78.7"),
+        ("metastatic disease to the bone", "C79.51"),
+        ("bone metastases", "C79.51"),
+        ("pulmonary metastasis", "C78.00"),  # not A21.2, pulmonary tularemia
+        ("metastatic lesions to the brain", "C79.31"),
+        ("metastatic melanoma to the lung", "C78.00"),
+        ("lymph node metastasis", "C77.9"),
+        # From a site, or a primary called metastatic: the primary, which is coded first.
+        ("metastasis from breast", "C50.919"),
+        ("metastatic breast cancer", "C50.919"),
+        ("metastatic colon cancer", "C18.9"),  # not C19, rectosigmoid junction
+        ("metastatic renal cell carcinoma", "C64.9"),
+        ("metastatic melanoma", "C43.9"),
+        # No site: secondary, site unspecified.
+        ("metastatic disease", "C79.9"),
+        ("metastasis", "C79.9"),
+        ("distant metastases", "C79.9"),
+        ("metastatic squamous cell carcinoma", "C79.9"),
+    ],
+)
+def test_metastases_are_coded_as_the_index_says(text: str, code: str) -> None:
+    assert top(text) == code
+    assert suggest_codes(text, k=1, strict=True)[0].code == code
+
+
+def test_a_metastatic_workup_is_no_neoplasm() -> None:
+    from chartdrop.nlp.code_words import metastasis_key
+
+    assert metastasis_key("metastatic workup") == "metastatic workup"
+
+
 def test_a_neoplasm_without_a_site_is_too_vague_to_code() -> None:
     for text in ("carcinoma", "adenocarcinoma", "malignancy"):
         assert top(text) == "C80.1"  # not C66.9, a site hidden behind "unspecified ureter"

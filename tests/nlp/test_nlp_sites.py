@@ -29,6 +29,37 @@ def test_a_neoplasm_takes_in_the_site_beside_it(
     assert "unspecific_problem" not in {d.code for d in result.deficiencies}
 
 
+@pytest.mark.parametrize(
+    ("text", "mention", "code"),
+    [
+        ("CT showed bone metastases.", "bone metastases", "C79.51"),
+        ("DIAGNOSIS: Metastatic carcinoma of the bladder.", "Metastatic carcinoma of the bladder",
+         "C79.11"),
+        ("Prostate cancer with metastatic disease to his bladder.",
+         "metastatic disease to his bladder", "C79.11"),
+    ],
+)  # fmt: skip
+def test_a_metastasis_takes_in_its_site(
+    extract: Callable[[str], Extraction], text: str, mention: str, code: str
+) -> None:
+    # "metastatic disease" alone is codable (C79.9, no site); the site beside it is what a
+    # coder codes, "to" a site as well as "of" one.
+    result = extract(text)
+    (problem,) = [p for p in result.problems if "metasta" in p.text.lower()]
+    assert text[problem.start : problem.end] == mention
+    assert problem.icd10cm[0].code == code
+
+
+def test_a_metastasis_with_no_site_beside_it_stays_as_found(
+    extract: Callable[[str], Extraction],
+) -> None:
+    result = extract("Distant metastasis was not seen.")
+    (problem,) = result.problems
+    assert problem.text == "Distant metastasis"
+    assert problem.icd10cm[0].code == "C79.9"
+    assert problem.assertion == "negated"
+
+
 def test_a_site_is_not_cut_out_of_a_longer_phrase(extract: Callable[[str], Extraction]) -> None:
     # "of the head" of "head and neck" is C25.0, head of the pancreas.
     result = extract("ASSESSMENT: Squamous cell carcinoma of the head and neck.")
