@@ -63,6 +63,13 @@ if not Span.has_extension("confidence"):
     Span.set_extension("confidence", default=None)
 
 
+# A test's result stated after it, within RESULT_REACH words of the sentence: "HIV test was
+# positive" is a finding of HIV; "was negative" or none stated names only the test.
+RESULT_REACH = 6
+POSITIVE_RESULTS = frozenset({"positive", "reactive", "detected"})
+NEGATIVE_RESULTS = frozenset({"negative", "nonreactive", "non-reactive", "unremarkable", "normal"})
+
+
 class ProblemMatcher:
     def __init__(self, nlp: Language, codebook: CodeBook) -> None:
         self.codebook = codebook
@@ -174,8 +181,17 @@ class ProblemMatcher:
         return [span for span in spans if span._.icd10cm]
 
     def _names_a_test(self, doc: Doc, span: Span) -> bool:
-        """ "hepatitis [panel]", "HIV [testing]", "DVT [prophylaxis]" (resources/test_words.txt)."""
-        return span.end < len(doc) and doc[span.end].lower_ in self.test_words
+        """ "hepatitis [panel]", "HIV [testing]", "DVT [prophylaxis]" (resources/test_words.txt),
+        unless the sentence goes on to a positive result: "RSV screen is positive" finds RSV."""
+        if span.end >= len(doc) or doc[span.end].lower_ not in self.test_words:
+            return False
+        sentence_end = doc[span.end].sent.end if doc.has_annotation("SENT_START") else len(doc)
+        for token in doc[span.end + 1 : min(sentence_end, span.end + 1 + RESULT_REACH)]:
+            if token.lower_ in NEGATIVE_RESULTS:
+                return True
+            if token.lower_ in POSITIVE_RESULTS:
+                return token.i > 0 and doc[token.i - 1].lower_ in ("not", "non")
+        return True
 
     def __call__(self, doc: Doc) -> Doc:
         lexicon = self.lexicon_spans(doc)

@@ -236,6 +236,26 @@ def test_a_test_vaccine_or_prophylaxis_names_no_problem(
     assert extract(text).problems == ()
 
 
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("RSV screen is positive.", ["RSV"]),
+        ("Her HIV test came back positive.", ["HIV"]),
+        ("Hepatitis C antibody reactive.", ["Hepatitis C"]),
+        ("HIV test was negative.", []),
+        ("HIV test was not positive.", []),
+        ("Influenza A test was not detected.", []),
+    ],
+)
+def test_a_positive_test_result_finds_the_problem(
+    extract: Callable[[str], Extraction], text: str, found: list[str]
+) -> None:
+    # A test name is no problem, but its positive result is a finding of one.
+    result = extract(text)
+    assert [p.text for p in result.problems] == found
+    assert all(p.assertion == "present" for p in result.problems)
+
+
 def test_a_screening_encounter_is_coded_as_one(extract: Callable[[str], Extraction]) -> None:
     result = extract("PREOPERATIVE DIAGNOSIS: Colon cancer screening. She has asthma.")
     assert [(p.text, p.icd10cm[0].code) for p in result.problems] == [
