@@ -41,6 +41,7 @@ ABBREVIATIONS = {term_key(k): term_key(v) for k, v in _WORDS["abbreviations"]["m
 MUST_STATE = {term_key(k): _keyed(v) for k, v in _WORDS["must_state"]["map"].items()}
 HISTORY_PREFIXES = tuple(_WORDS["history_prefixes"]["prefixes"])
 HISTORY_CODES: dict[str, str] = _WORDS["history_prefixes"]["codes"]
+HISTORY_CODE_PREFIXES: dict[str, str] = _WORDS["history_prefixes"]["code_prefixes"]
 
 DIABETES = term_key("diabetes")
 FRACTURE = term_key("fracture")
@@ -132,3 +133,14 @@ def _site(words: list[str]) -> list[str]:
             if not out or out[-1] != part:
                 out.append(part)
     return out
+
+
+def history_code(code: str) -> str | None:
+    """The code of a history of the condition `code` codes (I21.9 -> I25.2), or None."""
+    found = HISTORY_CODES.get(code)
+    if found is None:
+        for end in range(len(code), 2, -1):
+            found = HISTORY_CODE_PREFIXES.get(code[:end])
+            if found is not None:
+                break
+    return found

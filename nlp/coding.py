@@ -238,3 +238,12 @@ def is_specific(mention_text: str, context: str | None = None) -> bool:
     # `specific` looks at the best suggestion only: a curated code, when there is one (no
     # ranking needed), else the ranking that suggest_codes(k=3) has usually cached already.
     return get_suggester().specific(term_key(mention_text), term_key(context or ""))
+
+
+def as_history(codes: tuple[CodeSuggestion, ...]) -> tuple[CodeSuggestion, ...]:
+    """The suggestions of a problem asserted historical: led by the code of its history where
+    ICD-10-CM has one ("History of MI": I25.2, not I21.9, acute; "history of prostate cancer":
+    Z85.46), the condition's own codes after it."""
+    from .ranking import get_suggester
+
+    return get_suggester().as_history(codes)

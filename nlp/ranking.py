@@ -40,6 +40,7 @@ from .code_words import (
     VAGUE_WITH_ORGAN,
     canon_words,
     content_words,
+    history_code,
     metastasis_key,
 )
 from .coding import CodeBook, load_codebook
@@ -271,6 +272,15 @@ class Suggester:
             for code, score in out.items()
         )
         return CodingResult(suggestions, self._is_specific(suggestions, expanded))
+
+    def as_history(self, codes: tuple[CodeSuggestion, ...]) -> tuple[CodeSuggestion, ...]:
+        """`codes` of a problem the note gives as history, led by the history's own code when
+        the condition has one (coding_words.json, history_prefixes)."""
+        found = history_code(codes[0].code) if codes else None
+        if found is None or not self.book.is_billable(found):
+            return codes
+        first = CodeSuggestion(found, self.book.describe(found) or "", codes[0].score)
+        return (first, *(c for c in codes if c.code != found))
 
     def suggest(
         self, mention_text: str, context: str | None = None, k: int = 5, strict: bool = False

@@ -117,3 +117,43 @@ def test_a_repeated_problem_is_proposed_for_the_chart_once(
         ("Fever", "assessment_and_plan", "present"),
     ]
     assert [p.text for p in result.problems if not p.charted] == ["pneumonia", "Pneumonia"]
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("History of MI.", ["I25.2", "I21.9"]),  # old MI, not an acute one
+        ("History of stroke.", ["Z86.73", "I63.9"]),
+        ("He has a history of prostate cancer treated with radiation.", ["Z85.46", "C61"]),
+        ("PAST MEDICAL HISTORY: Breast cancer.", ["Z85.3", "C50.919"]),
+        ("He is a former smoker.", ["Z87.891", "F17.210"]),
+    ],
+)
+def test_a_problem_given_as_history_is_coded_as_its_history(
+    extract: Callable[[str], Extraction], text: str, codes: list[str]
+) -> None:
+    # The history's own code leads; the condition's follows for the technician to pick when
+    # it is still treated (ICD-10-CM I.C.2.d: Z85 once a malignancy is excised or eradicated).
+    (problem,) = extract(text).problems
+    assert problem.assertion == "historical"
+    assert [c.code for c in problem.icd10cm[:2]] == codes
+
+
+def test_a_present_problem_keeps_its_own_code(extract: Callable[[str], Extraction]) -> None:
+    (problem,) = extract("He has breast cancer.").problems
+    assert problem.assertion == "present"
+    assert problem.icd10cm[0].code == "C50.919"
+
+
+def test_every_history_code_is_billable() -> None:
+    from chartdrop.nlp.code_words import HISTORY_CODE_PREFIXES, HISTORY_CODES
+
+    book = load_codebook()
+    for code in [*HISTORY_CODES.values(), *HISTORY_CODE_PREFIXES.values()]:
+        assert book.is_billable(code), code
+
+
+def test_hiv_positive_is_the_asymptomatic_status(extract: Callable[[str], Extraction]) -> None:
+    # ICD-10-CM I.C.1.a.2(d): "HIV positive" without an HIV-related illness is Z21, not B20.
+    (problem,) = extract("The patient is HIV positive.").problems
+    assert problem.icd10cm[0].code == "Z21"
