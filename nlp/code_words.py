@@ -135,12 +135,21 @@ def _site(words: list[str]) -> list[str]:
     return out
 
 
-def history_code(code: str) -> str | None:
-    """The code of a history of the condition `code` codes (I21.9 -> I25.2), or None."""
-    found = HISTORY_CODES.get(code)
-    if found is None:
-        for end in range(len(code), 2, -1):
-            found = HISTORY_CODE_PREFIXES.get(code[:end])
-            if found is not None:
-                break
+FAMILY_CODE_PREFIXES: dict[str, str] = _WORDS["family_history"]["code_prefixes"]
+# assertion -> (codes, code prefixes) of the condition's history of that kind
+_ASSERTED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
+    "historical": (HISTORY_CODES, HISTORY_CODE_PREFIXES),
+    "family": ({}, FAMILY_CODE_PREFIXES),
+}
+
+
+def asserted_code(code: str, assertion: str) -> str | None:
+    """The code of a personal ("historical") or family history of the condition `code` codes
+    (I21.9 -> I25.2, C50.919 -> Z80.3), or None."""
+    codes, prefixes = _ASSERTED.get(assertion, ({}, {}))
+    found = codes.get(code)
+    for end in range(len(code), 2, -1):
+        if found is not None:
+            break
+        found = prefixes.get(code[:end])
     return found

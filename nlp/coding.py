@@ -240,10 +240,10 @@ def is_specific(mention_text: str, context: str | None = None) -> bool:
     return get_suggester().specific(term_key(mention_text), term_key(context or ""))
 
 
-def as_history(codes: tuple[CodeSuggestion, ...]) -> tuple[CodeSuggestion, ...]:
-    """The suggestions of a problem asserted historical: led by the code of its history where
-    ICD-10-CM has one ("History of MI": I25.2, not I21.9, acute; "history of prostate cancer":
-    Z85.46), the condition's own codes after it."""
+def as_asserted(codes: tuple[CodeSuggestion, ...], assertion: str) -> tuple[CodeSuggestion, ...]:
+    """The suggestions of a problem asserted historical or family: led by the code of that
+    history where ICD-10-CM has one ("History of MI": I25.2, not I21.9, acute; "history of
+    prostate cancer": Z85.46; "mother had breast cancer": Z80.3), the condition's codes after."""
     from .ranking import get_suggester
 
-    return get_suggester().as_history(codes)
+    return get_suggester().as_asserted(codes, assertion)

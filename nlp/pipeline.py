@@ -20,7 +20,7 @@ from . import problems as _problems  # noqa: F401
 from . import sections as _sections  # noqa: F401
 from . import sentences as _sentences  # noqa: F401
 from .assertion import add_context, assertion_of, section_of
-from .coding import as_history, is_specific
+from .coding import as_asserted, is_specific
 from .deficiencies import find_deficiencies
 from .doctext import CachingTokenizer, doc_text
 from .lexicon import MENTION_GROUPS
@@ -91,8 +91,8 @@ def _mention(span: Span, sections: list[Section], text: str) -> Mention:
     else:
         confidence = codes[0].score if codes else 0.9
     assertion = assertion_of(span, section, SECTION_ASSERTIONS)
-    if assertion == "historical" and codes:
-        codes = as_history(codes)
+    if assertion in ("historical", "family") and codes:
+        codes = as_asserted(codes, assertion)
     return Mention(
         text=mention_text,
         start=start,

@@ -38,9 +38,9 @@ from .code_words import (
     UNCONTROLLED,
     VAGUE_ALONE,
     VAGUE_WITH_ORGAN,
+    asserted_code,
     canon_words,
     content_words,
-    history_code,
     metastasis_key,
 )
 from .coding import CodeBook, load_codebook
@@ -273,10 +273,12 @@ class Suggester:
         )
         return CodingResult(suggestions, self._is_specific(suggestions, expanded))
 
-    def as_history(self, codes: tuple[CodeSuggestion, ...]) -> tuple[CodeSuggestion, ...]:
-        """`codes` of a problem the note gives as history, led by the history's own code when
-        the condition has one (coding_words.json, history_prefixes)."""
-        found = history_code(codes[0].code) if codes else None
+    def as_asserted(
+        self, codes: tuple[CodeSuggestion, ...], assertion: str
+    ) -> tuple[CodeSuggestion, ...]:
+        """`codes` of a problem the note gives as the patient's history or a relative's, led by
+        that history's own code when the condition has one (coding_words.json)."""
+        found = asserted_code(codes[0].code, assertion) if codes else None
         if found is None or not self.book.is_billable(found):
             return codes
         first = CodeSuggestion(found, self.book.describe(found) or "", codes[0].score)

@@ -32,6 +32,10 @@ from tests.nlp.nlp_samples import find
         ("Diabetes in her father.", "Diabetes", "family"),
         ("FAMILY HISTORY: Hypertension and diabetes.", "diabetes", "family"),
         ("family history is positive for diabetes.", "diabetes", "family"),
+        # A parent who reports is the pediatric patient's informant, not the relative.
+        ("Mom says he has had ear pain.", "ear pain", "present"),
+        ("Per mother, he has had a cough for 3 days.", "cough", "present"),
+        ("Mother denies fever.", "fever", "negated"),
         ("She has hypertension but denies chest pain.", "hypertension", "present"),
         ("She denies fever but has a cough.", "cough", "present"),
         ("Denies fever.\nNEURO: headache.", "headache", "present"),

@@ -139,6 +139,30 @@ def test_a_problem_given_as_history_is_coded_as_its_history(
     assert [c.code for c in problem.icd10cm[:2]] == codes
 
 
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [
+        ("FAMILY HISTORY: Mother had breast cancer.", ["Z80.3", "C50.919"]),
+        ("Father has diabetes.", ["Z83.3", "E11.9"]),
+        ("His brother died of a myocardial infarction at 50.", ["Z82.49", "I21.9"]),
+    ],
+)
+def test_a_relatives_problem_is_coded_as_family_history(
+    extract: Callable[[str], Extraction], text: str, codes: list[str]
+) -> None:
+    (problem,) = extract(text).problems
+    assert problem.assertion == "family"
+    assert [c.code for c in problem.icd10cm[:2]] == codes
+
+
+def test_a_relatives_symptom_has_no_family_history_code(
+    extract: Callable[[str], Extraction],
+) -> None:
+    (problem,) = extract("FAMILY HISTORY: Sister has migraines.").problems
+    assert problem.assertion == "family"
+    assert problem.icd10cm[0].code.startswith("G43")
+
+
 def test_a_present_problem_keeps_its_own_code(extract: Callable[[str], Extraction]) -> None:
     (problem,) = extract("He has breast cancer.").problems
     assert problem.assertion == "present"
@@ -146,10 +170,15 @@ def test_a_present_problem_keeps_its_own_code(extract: Callable[[str], Extractio
 
 
 def test_every_history_code_is_billable() -> None:
-    from chartdrop.nlp.code_words import HISTORY_CODE_PREFIXES, HISTORY_CODES
+    from chartdrop.nlp.code_words import (
+        FAMILY_CODE_PREFIXES,
+        HISTORY_CODE_PREFIXES,
+        HISTORY_CODES,
+    )
 
     book = load_codebook()
-    for code in [*HISTORY_CODES.values(), *HISTORY_CODE_PREFIXES.values()]:
+    histories = [*HISTORY_CODES.values(), *HISTORY_CODE_PREFIXES.values()]
+    for code in [*histories, *FAMILY_CODE_PREFIXES.values()]:
         assert book.is_billable(code), code
 
 
