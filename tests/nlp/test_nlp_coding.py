@@ -366,3 +366,19 @@ def test_a_side_adds_no_evidence_to_a_bare_site() -> None:
     # "left epididymis" was C63.02, a malignant neoplasm of it: the side counted as a word.
     assert all(c.score < VAGUE_SCORE for c in suggest_codes("left epididymis", strict=True))
     assert top("left otitis media") == "H66.92"
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("A-fib with RVR", "I48.91"),  # not M35.81
+        ("preeclampsia", "O14.90"),  # not R10.13, epigastric pain
+        ("ACL tear", "S83.519A"),  # not G96.11, dural tear
+        ("meniscal tear", "S83.209A"),
+        ("sulfa allergy", "Z88.2"),  # an allergy status, not J30.1, pollen
+        ("latex allergy", "Z91.040"),
+        ("allergy to penicillin", "Z88.0"),
+    ],
+)
+def test_dictated_phrases_get_the_code_a_coder_picks(text: str, code: str) -> None:
+    assert top(text) == code
