@@ -308,3 +308,27 @@ def test_a_herniated_disc_by_any_name(extract: Callable[[str], Extraction]) -> N
     text = "POSTOPERATIVE DIAGNOSIS: Herniated nucleus pulposus of L5-S1 on the left."
     (problem,) = extract(text).problems
     assert (problem.text, problem.icd10cm[0].code) == ("Herniated nucleus pulposus", "M51.26")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Both testes were descended without hydroceles.",
+        "The uvula was reflected onto the soft palate.",
+        "Good color and capillary refill returned to the toes.",
+        "Flaccid paraplegia in BLE.",
+        "An excellent ultrasound image was obtained.",
+    ],
+)
+def test_anatomy_and_exam_words_are_no_problems(
+    extract: Callable[[str], Extraction], text: str
+) -> None:
+    words = {"descended", "uvula", "capillary refill", "ble", "image"}
+    assert not [p for p in extract(text).problems if p.text.lower() in words]
+
+
+def test_past_psychiatric_history_is_a_history_section(
+    extract: Callable[[str], Extraction],
+) -> None:
+    result = extract("PAST PSYCHIATRIC HISTORY: Schizophrenia.")
+    assert [(p.text, p.assertion) for p in result.problems] == [("Schizophrenia", "historical")]
