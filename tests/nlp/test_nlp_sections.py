@@ -1,4 +1,9 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
 from chartdrop.nlp.sections import SectionRules
+from chartdrop.nlp.types import Extraction
 
 
 def headers(text: str) -> list[tuple[str, str]]:
@@ -34,3 +39,19 @@ def test_indications_are_not_the_procedure_narrative() -> None:
     # Coders code a procedure by its indications; its narrative is not coded from.
     text = "INDICATIONS: Left hip fracture.,DESCRIPTION OF PROCEDURE: The skin was infiltrated."
     assert [category for category, _ in headers(text)] == ["indications", "procedure"]
+
+
+def test_abbreviated_and_operative_headers_are_sections(
+    extract: Callable[[str], Extraction],
+) -> None:
+    text = (
+        "FHX: Breast cancer in her mother.\n"
+        "PREOP DIAGNOSIS: Right inguinal hernia.\n"
+        "PROCEDURE DETAILS: The hernia sac was identified and there was minimal bleeding.\n"
+    )
+    result = extract(text)
+    by_text = {p.text.lower(): p for p in result.problems}
+    assert by_text["breast cancer"].assertion == "family"
+    assert by_text["inguinal hernia"].section == "assessment_and_plan"
+    assert by_text["inguinal hernia"].charted
+    assert not by_text["bleeding"].charted  # an operative narrative is not coded from
