@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from chartdrop.ingest.speech import (
-    MIN_PART_SECONDS,
     SpeechModelError,
     Transcriber,
     _GuardCounts,
@@ -243,22 +242,43 @@ def test_long_chunks_split_at_a_quiet_point_for_parallel_decoders() -> None:
 
     rate = speech.SAMPLE_RATE
     rng = np.random.default_rng(0)
-    loud = rng.normal(0, 0.3, 80 * rate).astype(np.float32)
-    loud[int(41.5 * rate) : int(41.8 * rate)] = 0.0  # a pause near the middle
+    loud = rng.normal(0, 0.3, 400 * rate).astype(np.float32)
+    loud[int(201.5 * rate) : int(201.8 * rate)] = 0.0  # a pause near the middle
     parts = speech._parts(loud, 2)
     assert len(parts) == 2 and parts[0][0] == 0.0
-    assert 41.5 <= parts[1][0] <= 41.8
+    assert 201.5 <= parts[1][0] <= 201.8
     assert sum(len(p) for _, p in parts) == len(loud)
     three = speech._parts(loud, 3)
-    assert len(three) == 3 and all(len(p) > 20 * rate for _, p in three)
-    assert len(speech._parts(loud[: 15 * rate], 2)) == 1  # short: kept whole
-    assert len(speech._parts(loud[: 25 * rate], 4)) == 2  # no part under 10 s
+    assert len(three) == 3 and all(len(p) >= speech.MIN_PART_SECONDS * rate for _, p in three)
+    # A dictation of under 2 minutes decodes whole: a cut costs the words beside it.
+    assert len(speech._parts(loud[: 115 * rate], 2)) == 1
+    assert len(speech._parts(loud[: 150 * rate], 4)) == 2  # no part under 60 s
     assert len(speech._parts(loud, 1)) == 1
 
 
+def test_faster_whisper_seeks_by_predicted_timestamps() -> None:
+    """With word timestamps on, faster-whisper would move on from a window at its last
+    aligned word end; chartdrop makes the seek use the decoder's timestamps (whisper_model
+    .use_timestamp_seek) and leaves every other word-end lookup as it was."""
+    import faster_whisper.transcribe as fw
+
+    from chartdrop.ingest import whisper_model
+
+    assert whisper_model.use_timestamp_seek() and whisper_model.use_timestamp_seek()
+    segments = [{"start": 0.0, "end": 2.0, "words": [{"word": " pain", "start": 1.0, "end": 1.4}]}]
+    assert fw.get_end(segments) == 1.4  # not right after an alignment
+    whisper_model._after_alignment.flag = True  # as add_word_timestamps leaves it
+    assert fw.get_end(segments) is None  # the seek right after: the timestamp token's
+    assert fw.get_end(segments) == 1.4  # once only
+
+
 def test_long_dictation_decoded_in_parallel_parts_keeps_order_and_times(
-    transcriber: Transcriber, tmp_path: Path
+    transcriber: Transcriber, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from chartdrop.ingest import speech
+
+    # Parts of 10 s here, so that a short test dictation takes the parallel path.
+    monkeypatch.setattr(speech, "MIN_PART_SECONDS", 10.0)
     first = (
         "The patient is a sixty year old man with hypertension and diabetes. He takes "
         "metformin twice daily. His blood pressure today is one forty over ninety. "
@@ -270,7 +290,7 @@ def test_long_dictation_decoded_in_parallel_parts_keeps_order_and_times(
     )
     path = make_dictation(f"{first} {second}", tmp_path / "long.wav", speed=110)
     result = transcriber.transcribe(path)
-    assert result.duration_s > 2 * MIN_PART_SECONDS
+    assert result.duration_s > 2 * speech.MIN_PART_SECONDS
     words = [w for seg in result.segments for w in seg.words]
     assert [w.start for w in words] == sorted(w.start for w in words)
     text = result.text.lower()
