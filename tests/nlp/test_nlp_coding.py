@@ -378,6 +378,10 @@ def test_a_side_adds_no_evidence_to_a_bare_site() -> None:
         ("sulfa allergy", "Z88.2"),  # an allergy status, not J30.1, pollen
         ("latex allergy", "Z91.040"),
         ("allergy to penicillin", "Z88.0"),
+        ("ankle sprain", "S93.409A"),  # not M24.673, ankylosis
+        ("hematochezia", "K92.1"),  # not N89.7, hematocolpos
+        ("hepatic steatosis", "K76.0"),
+        ("PID", "N73.9"),  # not A67.1, pinta
     ],
 )
 def test_dictated_phrases_get_the_code_a_coder_picks(text: str, code: str) -> None:
