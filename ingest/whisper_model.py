@@ -123,8 +123,10 @@ def cap_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
 # on) one decoder scored WER 0.282 that way and 0.269 seeking by the predicted timestamp with
 # the previous text as prompt, as faster-whisper does without word timestamps (bare: 0.305).
 # It has no option for this, so `use_timestamp_seek` makes its `get_end`, right after a
-# window's words are aligned (the seek), report no word end; elsewhere (where the last speech
-# ended, for the next window's word times) it answers as before.
+# window's words are aligned (the seek), report no word end; later calls (where the last
+# speech ended, for the next window's word times) answer as before. A window that ends on a
+# single timestamp has no seek lookup, so there the first later call is the one answered None
+# and that window does not move the last speech end forward.
 _after_alignment = threading.local()
 
 

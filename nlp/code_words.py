@@ -141,15 +141,14 @@ _ASSERTED: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "historical": (HISTORY_CODES, HISTORY_CODE_PREFIXES),
     "family": ({}, FAMILY_CODE_PREFIXES),
 }
+RECODED_ASSERTIONS = frozenset(_ASSERTED)  # whose problems asserted_code may re-code
 
 
 def asserted_code(code: str, assertion: str) -> str | None:
     """The code of a personal ("historical") or family history of the condition `code` codes
     (I21.9 -> I25.2, C50.919 -> Z80.3), or None."""
     codes, prefixes = _ASSERTED.get(assertion, ({}, {}))
-    found = codes.get(code)
-    for end in range(len(code), 2, -1):
-        if found is not None:
-            break
-        found = prefixes.get(code[:end])
-    return found
+    if code in codes:
+        return codes[code]
+    prefix = next((code[:end] for end in range(len(code), 2, -1) if code[:end] in prefixes), None)
+    return prefixes[prefix] if prefix else None

@@ -19,12 +19,17 @@ _TERM_WORD = re.compile(r"[a-z0-9]+(?:'s)?|&")
 SKIPPABLE = frozenset({"-", "/", "'s", "'", "\u2019s"})
 
 
+def is_letter_with_stop(word: str) -> bool:
+    """A letter and its full stop as one token ("C."): spaCy keeps them together (initials),
+    so a sentence ending in "hepatitis C." or "vitamin D." ends in that token, whose letter
+    is the word."""
+    return len(word) == 2 and word[1] == "." and word[0].isalpha()
+
+
 @lru_cache(maxsize=100_000)  # words repeat: the ranker normalises ~20 per code text
 def norm_token(word: str) -> str:
     w = word.lower()
-    if len(w) == 2 and w[1] == "." and w[0].isalpha():
-        # spaCy keeps a letter and its full stop together (initials), so a sentence ending in
-        # "hepatitis C." or "vitamin D." ended in the token "C.": the letter is the word.
+    if is_letter_with_stop(w):
         return w[0]
     if w.endswith(("'s", "\u2019s")) and len(w) > 2:
         w = w[:-2]

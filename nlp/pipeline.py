@@ -20,12 +20,13 @@ from . import problems as _problems  # noqa: F401
 from . import sections as _sections  # noqa: F401
 from . import sentences as _sentences  # noqa: F401
 from .assertion import add_context, assertion_of, section_of
+from .code_words import RECODED_ASSERTIONS
 from .coding import as_asserted, is_specific
 from .deficiencies import find_deficiencies
 from .doctext import CachingTokenizer, doc_text
 from .lexicon import MENTION_GROUPS
 from .mentions import add_mention_model
-from .normalize import term_key
+from .normalize import is_letter_with_stop, term_key
 from .sections import CODED_SECTION, NOT_CODED_FROM, SECTION_ASSERTIONS, Section
 from .tokenizer import blank_english
 from .types import Extraction, Mention
@@ -78,9 +79,8 @@ def warm_up() -> None:
 def _mention(span: Span, sections: list[Section], text: str) -> Mention:
     section = section_of(sections, span)
     start, end = span.start_char, span.end_char
-    last = span[-1].text if len(span) else ""
-    if len(last) == 2 and last[1] == "." and last[0].isalpha():
-        end -= 1  # "hepatitis C." (one token "C.", normalize.py): the full stop is not the name
+    if len(span) and is_letter_with_stop(span[-1].text):
+        end -= 1  # "hepatitis C." (one token "C."): the full stop is not the name
     # A slice of the note is span.text without a Token object per token.
     mention_text = text[start:end]
     problem = span.label_ == "PROBLEM"
@@ -91,7 +91,7 @@ def _mention(span: Span, sections: list[Section], text: str) -> Mention:
     else:
         confidence = codes[0].score if codes else 0.9
     assertion = assertion_of(span, section, SECTION_ASSERTIONS)
-    if assertion in ("historical", "family") and codes:
+    if assertion in RECODED_ASSERTIONS and codes:
         codes = as_asserted(codes, assertion)
     return Mention(
         text=mention_text,
