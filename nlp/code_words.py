@@ -27,6 +27,7 @@ VAGUE_ALONE = _list("vague_alone")
 VAGUE_WITH_ORGAN = _list("vague_with_organ")
 ORGANS = _list("organs")
 HISTOLOGY = _list("histology")
+CONGENITAL = _list("congenital")
 UNCONTROLLED = frozenset(_WORDS["uncontrolled"]["words"])
 LATERALITY = frozenset(_WORDS["laterality"]["words"])
 DIMENSIONS = frozenset(_WORDS["unspecified_dimensions"]["words"])
@@ -91,7 +92,8 @@ _FROM_SITE = _keyed(_METASTASIS["from_site"])
 _NOT_SITES = _keyed(_METASTASIS["not_sites"])
 _SPREAD = _METASTATIC_NOUNS | HISTOLOGY | _PRIMARIES  # what spreads "to" a site
 _SITE_WORDS = {term_key(k): term_key(v).split() for k, v in _METASTASIS["site_words"].items()}
-_DETERMINERS = _keyed(["the", "his", "her", "their", "a", "an", "both"])
+# Words before a site that are not part of it ("of the lung", "to both lungs"); each its own key.
+DETERMINERS = frozenset({"the", "his", "her", "their", "a", "an", "both"})
 _MALIGNANT = term_key("malignant neoplasm").split()
 
 
@@ -127,7 +129,7 @@ def _site(words: list[str]) -> list[str]:
     """The site that `words` name, adjectives read as nouns, or [] when they name none."""
     out: list[str] = []
     for word in words:
-        if word in _DETERMINERS or word in _NOT_SITES or word in FUNCTION_WORDS:
+        if word in DETERMINERS or word in _NOT_SITES or word in FUNCTION_WORDS:
             continue
         for part in _SITE_WORDS.get(word, [word]):
             if not out or out[-1] != part:

@@ -23,11 +23,11 @@ from .code_index import KIND_PARENT, CodeIndex, load_index
 from .code_words import (
     ABBREVIATIONS,
     CHAPTER_WORDS,
+    CONGENITAL,
     DIABETES,
     DISPLACED,
     FRACTURE,
     HISTOLOGY,
-    HISTORY_CODES,
     HISTORY_PREFIXES,
     LATERALITY,
     MUST_STATE,
@@ -65,6 +65,14 @@ class CodingResult:
 MUST_KEYS = frozenset(MUST_STATE)
 
 
+def without_history_prefix(key: str) -> str | None:
+    """The condition of "history of X" ("s/p X", "prior X", ...), or None for another key."""
+    for prefix in HISTORY_PREFIXES:
+        if key.startswith(prefix) and len(key) > len(prefix):
+            return key[len(prefix) :]
+    return None
+
+
 def expand(key: str) -> str:
     return " ".join(ABBREVIATIONS.get(w, w) for w in key.split())
 
@@ -88,6 +96,13 @@ class Suggester:
         self.curated: dict[str, str] = {}
         for term, code in resources.read_tsv("problem_synonyms.tsv"):
             self.curated.setdefault(term_key(term), code)
+        # Codes that say "congenital" (coding_words.json, "congenital"): ~1,000 Q codes and a few
+        # others ("congenital syphilis").
+        self.congenital = frozenset(
+            code
+            for code, text in book.descriptions.items()
+            if not CONGENITAL.isdisjoint(term_key(text).split())
+        )
 
     def _rerank(
         self,
@@ -139,6 +154,12 @@ class Suggester:
                 if len(covering) == 1 and len(shared - mention) > 1:
                     shared = frozenset()
         scored: dict[str, float] = {}
+        # A congenital code the text does not state as such, and the best code without it
+        # that covers every mention word: the index's main term, which the congenital one
+        # is a subterm of ("aortic valve stenosis": I35.0 before Q23.0).
+        congenital: set[str] = set()
+        best_acquired = -1.0
+        check_congenital = CONGENITAL.isdisjoint(either)
         for i, sim in candidates:
             parsed = parsed_texts[i]
             core = parsed.core
@@ -186,21 +207,22 @@ class Suggester:
                 # failure": N19 kidney failure; "heart tones": I51.9 heart disease).
                 score = min(score, VAGUE_SCORE - 0.01)
             score = max(0.0, score)  # capped at MAX_CANDIDATE_SCORE for display, in _suggest
+            if check_congenital:
+                if code in self.congenital:
+                    congenital.add(code)
+                elif known == n_mention:
+                    best_acquired = max(best_acquired, score)
             if score > scored.get(code, -1.0):
                 scored[code] = score
+        if best_acquired >= VAGUE_SCORE:
+            for code in congenital:
+                scored[code] = min(scored[code], best_acquired - 0.01)
         return scored
 
     def _curated_step(self, key: str) -> tuple[dict[str, float], str, str]:
         """Step 1: (curated codes, the key less a history prefix, the expanded key)."""
         out: dict[str, float] = {}
-        for prefix in HISTORY_PREFIXES:
-            if key.startswith(prefix) and len(key) > len(prefix):
-                rest = key[len(prefix) :]
-                code = HISTORY_CODES.get(self.curated.get(rest, ""))
-                if code and self.book.is_billable(code):
-                    out[code] = SCORE_CURATED
-                key = rest
-                break
+        key = without_history_prefix(key) or key
         expanded = metastasis_key(expand(key))
         # The curated code of the text as written, or of its code-book wording ("liver
         # metastases": secondary malignant neoplasm of liver, C78.7).
@@ -237,6 +259,7 @@ class Suggester:
 
     @lru_cache(maxsize=50_000)  # noqa: B019 - one Suggester per process
     def _suggest(self, key: str, context_key: str, k: int, strict: bool = False) -> CodingResult:
+        written = key
         out, key, expanded = self._curated_step(key)
         mention = content_words(canon_words(expanded))
         context = frozenset(content_words(canon_words(expand(context_key)))) - mention
@@ -271,7 +294,10 @@ class Suggester:
             CodeSuggestion(code, self.book.describe(code) or "", round(score, 3))
             for code, score in out.items()
         )
-        return CodingResult(suggestions, self._is_specific(suggestions, expanded))
+        specific = self._is_specific(suggestions, expanded)
+        if without_history_prefix(written):  # as extract codes "history of X" (pipeline.py)
+            suggestions = self.as_asserted(suggestions, "historical")[:k]
+        return CodingResult(suggestions, specific)
 
     def as_asserted(
         self, codes: tuple[CodeSuggestion, ...], assertion: str

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 
 from spacy.tokens import Doc, Span
 
-from .code_words import METASTASIS_WORDS
+from .code_words import DETERMINERS, METASTASIS_WORDS
 from .coding import is_specific, suggest_codes
 from .normalize import term_key
 from .ranking import VAGUE_SCORE
@@ -34,20 +34,29 @@ from .types import CodeSuggestion
 MIN_SITE_SCORE = 0.77
 MAX_LEFT_WORDS = 2
 MAX_RIGHT_WORDS = 3  # "of the [left] lower lobe"
-_DETERMINERS = frozenset({"the", "his", "her", "their", "a", "an"})
 _SIDES = frozenset({"left", "right", "bilateral"})
-_WIDENED = frozenset(term_key("cancer carcinoma adenocarcinoma malignancy fracture").split())
+_WIDENED = frozenset(
+    term_key("cancer carcinoma adenocarcinoma malignancy fracture tear stenosis mass").split()
+)
 _WIDENED |= METASTASIS_WORDS
 # Neoplasms of no stated site: codable alone ("metastatic disease" C79.9), but a site beside
 # them is what a coder codes ("metastatic disease to the bladder" C79.11).
 UNSPECIFIED_SITE = frozenset({"C79.9", "C80.1"})
+# Not a site to code by: "70% mid vessel stenosis" of a coronary artery is not I28.8, a disease
+# of the pulmonary vessels.
+_NOT_SITE_WORDS = frozenset({"vessel", "vessels"})
 _OF = frozenset({"of"})
 _TO = frozenset({"of", "to", "in", "involving"})  # where a metastasis is
 
 
 def _is_site_word(doc: Doc, i: int, blocked: set[int]) -> bool:
     token = doc[i]
-    return token.is_alpha and not token.is_stop and i not in blocked
+    return (
+        token.is_alpha
+        and not token.is_stop
+        and i not in blocked
+        and token.lower_ not in _NOT_SITE_WORDS
+    )
 
 
 def _lefts(doc: Doc, span: Span, blocked: set[int]) -> Iterator[int]:
@@ -67,7 +76,7 @@ def _rights(doc: Doc, span: Span, blocked: set[int], links: frozenset[str]) -> I
     if i >= len(doc) or doc[i].lower_ not in links:
         return
     i += 1
-    if i < len(doc) and doc[i].lower_ in _DETERMINERS:
+    if i < len(doc) and doc[i].lower_ in DETERMINERS:
         i += 1
     words = 0
     while i < len(doc) and words < MAX_RIGHT_WORDS and not doc[i].is_sent_start:

@@ -32,12 +32,20 @@ def top(text: str, context: str | None = None) -> str:
         ("UTI", "N39.0"),
         ("s/p MI", "I25.2"),
         ("history of myocardial infarction", "I25.2"),
+        # history codes found by the condition's code, not only for curated terms
+        ("history of prostate cancer", "Z85.46"),  # not C61, as extract codes it
+        ("h/o colon cancer", "Z85.038"),
+        ("past smoker", "Z87.891"),
         ("high cholesterol", "E78.00"),
         # the ICD-10-CM index's default, not a site or stage the text does not state
         ("undescended testis", "Q53.9"),  # not C62.00, a malignant neoplasm
         ("atherosclerosis", "I70.90"),  # not I70.35, of a bypass graft
         ("nephropathy", "N28.9"),  # not N08, a manifestation code
         ("right hip fracture", "S72.001A"),  # not M24.551, contracture of the right hip
+        # a congenital code only where the text says so, or where it is the only one
+        ("stenosis of the aortic valve", "I35.0"),  # not Q23.0, congenital
+        ("congenital aortic stenosis", "Q23.0"),
+        ("facial asymmetry", "Q67.0"),
     ],
 )
 def test_bare_terms_and_abbreviations(text: str, code: str) -> None:

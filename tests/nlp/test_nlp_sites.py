@@ -91,3 +91,27 @@ def test_a_fracture_takes_in_the_site_beside_it(
     assert text[problem.start : problem.end] == mention
     assert problem.icd10cm[0].code == code
     assert problem.specific
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "code"),
+    [
+        ("IMPRESSION: Subglottic stenosis.", "Subglottic stenosis", "J38.6"),
+        ("Bronchoscopy showed tracheal stenosis.", "tracheal stenosis", "J39.8"),
+    ],
+)
+def test_a_stenosis_takes_in_its_site(
+    extract: Callable[[str], Extraction], text: str, mention: str, code: str
+) -> None:
+    (problem,) = extract(text).problems
+    assert text[problem.start : problem.end] == mention
+    assert problem.icd10cm[0].code == code
+
+
+def test_a_vessel_is_not_a_site_to_code_a_stenosis_by(
+    extract: Callable[[str], Extraction],
+) -> None:
+    # "mid vessel stenosis" of a coronary artery is not I28.8, a disease of pulmonary vessels
+    (problem,) = extract("Right coronary 70% mid vessel stenosis.").problems
+    assert problem.text == "stenosis"
+    assert not problem.specific
