@@ -1,7 +1,7 @@
 """Dictation accuracy and speed: bare faster-whisper vs chartdrop's audio reader.
 
     .venv/bin/python bench/asr.py [--notes 8] [--threads 2] [--model bundled:tiny.en]
-                                  [--held-out]
+                                  [--held-out] [--workers 1] [--long MINUTES]
 
 Builds (when missing) a development set under bench/.data/asr_dev/: espeak-ng
 dictations of the first ~100 words of MTSamples notes (`$CHARTDROP_DEV_DATA`, default
@@ -36,6 +36,7 @@ import subprocess
 import sys
 import time
 import wave
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -187,7 +188,11 @@ def run_bare(files: list[Path], threads: int, model_name: str, beam: int) -> dic
     return {"hyp": {"bare": texts}, "wall": wall}
 
 
-def run_chartdrop(files: list[Path], threads: int, model_name: str, beam: int) -> dict[str, object]:
+def run_chartdrop(
+    files: list[Path], threads: int, model_name: str, beam: int, workers: int = 1
+) -> dict[str, object]:
+    """One Transcriber; `workers` > 1 reads that many files at once, as `chartdrop watch`'s
+    workers do (CHARTDROP_WORKERS), and the wall time is then the whole set's."""
     from chartdrop.ingest.readers import read_document
     from chartdrop.ingest.speech import Transcriber
     from chartdrop.ingest.transcript import finish
@@ -197,10 +202,20 @@ def run_chartdrop(files: list[Path], threads: int, model_name: str, beam: int) -
     transcriber = Transcriber(settings).load()
     hyp: dict[str, list[str]] = {"raw": [], "formatted": [], "chartdrop": []}
     wall, corrections, low = 0.0, 0, 0
-    for path in files:
+
+    def read(path: Path) -> tuple[object, float]:
         t0 = time.perf_counter()
-        result = read_document(path, settings, transcriber=transcriber)
-        wall += time.perf_counter() - t0
+        return read_document(path, settings, transcriber=transcriber), time.perf_counter() - t0
+
+    if workers > 1:
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(workers) as pool:
+            results = list(pool.map(read, files))
+        wall = time.perf_counter() - t0
+    else:
+        results = [read(path) for path in files]
+        wall = sum(seconds for _, seconds in results)
+    for result, _ in results:
         hyp["raw"].append(result.raw_text)
         hyp["formatted"].append(finish(result.segments, None).text)
         hyp["chartdrop"].append(result.text)
@@ -209,9 +224,12 @@ def run_chartdrop(files: list[Path], threads: int, model_name: str, beam: int) -
     return {"hyp": hyp, "wall": wall, "corrections": corrections, "low": low}
 
 
-def child(mode: str, files: list[str], threads: int, model: str, beam: int) -> None:
+def child(mode: str, files: list[str], threads: int, model: str, beam: int, workers: int) -> None:
     paths = [Path(f) for f in files]
-    out = (run_bare if mode == "bare" else run_chartdrop)(paths, threads, model, beam)
+    if mode == "bare":
+        out = run_bare(paths, threads, model, beam)
+    else:
+        out = run_chartdrop(paths, threads, model, beam, workers)
     out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(out))
 
@@ -266,11 +284,18 @@ def main() -> None:
     parser.add_argument(
         "--held-out", action="store_true", help="score the held-out set instead (see above)"
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="chartdrop reads this many files at once (CHARTDROP_WORKERS); RTF is then the "
+        "set's audio over its wall time: a queue's throughput, not one file's speed",
+    )
     parser.add_argument("--child", choices=("bare", "chartdrop"))
     parser.add_argument("files", nargs="*")
     args = parser.parse_args()
     if args.child:
-        child(args.child, args.files, args.threads, args.model, args.beam)
+        child(args.child, args.files, args.threads, args.model, args.beam, args.workers)
         return
     folder = HELD_OUT_FOLDER if args.held_out else FOLDER
     manifest = build(args.notes, folder, held_out=args.held_out)
@@ -283,6 +308,7 @@ def main() -> None:
         f"{'held-out' if args.held_out else 'dev'} set: {len(manifest)} files from "
         f"{args.notes} notes, {audio:.0f} s of audio, "
         f"model {args.model}, beam {args.beam}, {args.threads} threads"
+        + (f", chartdrop {args.workers} files at once" if args.workers > 1 else "")
     )
     runs = {}
     for mode in ("chartdrop",) if args.skip_bare else ("bare", "chartdrop"):
@@ -297,6 +323,8 @@ def main() -> None:
             args.model,
             "--beam",
             str(args.beam),
+            "--workers",
+            str(args.workers),
             *files,
         ]
         done = subprocess.run(cmd, capture_output=True, text=True, check=False)

@@ -35,11 +35,12 @@ class Settings:
     whisper_compute_type: str = "auto"
     """`auto` (int8 on CPU, float16 on CUDA) or any CTranslate2 compute type."""
     whisper_threads: int = 2
-    """CPU threads per transcription."""
+    """CPU threads for transcription, shared by the process's workers."""
     whisper_decode_threads: int = -1
-    """CPU threads per decoder, when fewer than `whisper_threads`: a recording is then cut into
-    parts decoded side by side, `whisper_threads // whisper_decode_threads` at once (faster for
-    tiny.en, whose beam search gains little from a second thread). 0 means one decoder on
+    """CPU threads per decoder, when fewer than `whisper_threads`: then
+    `whisper_threads // whisper_decode_threads` decodes run at once, the workers' recordings
+    side by side and a recording of 2 minutes or more cut into parts (faster for tiny.en,
+    whose beam search gains little from a second thread). 0 means one decoder on
     `whisper_threads`; -1 (auto) means 1 for a model of at most 200 MB on disk (tiny, base),
     else one decoder."""
     whisper_beam_size: int = 5
@@ -51,8 +52,9 @@ class Settings:
     medical_wordlist: str = "auto"
     """Dictation: medical spelling list(s) whose words may replace non-words (`auto`: Hunspell's
     `hunspell-en-med` when installed; empty: none; or `.dic`/word-list paths, `:`-separated)."""
-    workers: int = 1
-    """Worker threads in `chartdrop watch`."""
+    workers: int = 2
+    """Worker threads in `chartdrop watch` and `process`: documents read at once (two short
+    dictations decode side by side on the CPU, see `whisper_decode_threads`)."""
     settle_seconds: float = 1.0
     """A file whose size and mtime are unchanged this long is complete."""
     poll_seconds: float = 2.0

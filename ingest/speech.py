@@ -110,9 +110,11 @@ class Transcriber:
     Model-name problems (an unknown bundled model, a missing folder) raise
     SpeechModelError at construction; load failures on first use.
 
-    CTranslate2 models may be shared between threads, but decoding already uses
-    `whisper_threads` cores; a lock keeps concurrent workers from oversubscribing
-    the CPU and keeps memory to one transcription at a time.
+    CTranslate2 models may be shared between threads. Decoding is done by a pool of as many
+    threads as the model has workers (`decoders`), so concurrent transcriptions never
+    oversubscribe the `whisper_threads` cores: on the CPU with tiny.en, two workers'
+    dictations decode side by side, each on one core; on a GPU, one at a time. Each
+    transcription holds one bounded audio chunk (audio_chunks.py) while it waits.
     """
 
     def __init__(self, settings: Settings | None = None) -> None:
@@ -147,10 +149,12 @@ class Transcriber:
         return self
 
     def _decode_pool(self) -> ThreadPoolExecutor:
-        """The threads that decode a chunk's parts, kept for the Transcriber's life."""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.decoders, thread_name_prefix="whisper")
-        return self._pool
+        """The threads that decode every part of every recording (see transcribe), kept for the
+        Transcriber's life."""
+        with self._lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.decoders, thread_name_prefix="whisper")
+            return self._pool
 
     def _load(self, source: str) -> Any:
         cap_malloc_arenas()
@@ -192,19 +196,17 @@ class Transcriber:
         segments: list[Segment] = []
         language = settings.language if settings.language not in ("", "auto") else None
         model = self.model
-        with self._lock:
-            for offset, samples in pcm_chunks(Path(path), settings.max_audio_minutes * 60, stats):
-                parts = _parts(samples, self.decoders)
-                if len(parts) == 1:
-                    decoded = [_decode(model, samples, language, settings)]
-                else:  # one part per beam-search worker, in parallel (see _parts)
-                    pool = self._decode_pool()
-                    jobs = [pool.submit(_decode, model, part, language, settings)
-                            for _, part in parts]  # fmt: skip
-                    decoded = [job.result() for job in jobs]
-                for (start, _), raw in zip(parts, decoded, strict=True):
-                    for seg in _guarded(raw, counts):
-                        segments.append(_segment(seg, offset + start))
+        pool = self._decode_pool()
+        for offset, samples in pcm_chunks(Path(path), settings.max_audio_minutes * 60, stats):
+            # Every part, a whole short recording's too, is decoded by the pool's
+            # `decoders` threads (one per CTranslate2 worker): two workers' short
+            # dictations decode side by side, and never more at once than there are.
+            parts = _parts(samples, self.decoders)
+            jobs = [pool.submit(_decode, model, part, language, settings) for _, part in parts]
+            decoded = [job.result() for job in jobs]
+            for (start, _), raw in zip(parts, decoded, strict=True):
+                for seg in _guarded(raw, counts):
+                    segments.append(_segment(seg, offset + start))
         warnings = list(stats.warnings)
         if counts.non_speech:
             warnings.append(f"{counts.non_speech} probable non-speech segment(s) dropped")

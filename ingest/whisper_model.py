@@ -31,6 +31,7 @@ _M_ARENA_MAX = -8  # glibc's mallopt() parameter number
 # The cost: a recording too short to cut (under 2 x speech.MIN_PART_SECONDS) decodes on
 # one thread: eight 12-25 s dictations ran at 14.0x real time against 16.8x with the copy
 # (~0.15 s more each). Parts of 6 s would use both cores but raised their WER 0.237 -> 0.251.
+# The other worker's dictation uses the other core instead (speech.Transcriber's pool).
 PARALLEL_MAX_MB = 200
 
 

@@ -23,7 +23,7 @@ def test_defaults_without_environment_or_file() -> None:
     assert settings.data_dir == Path("var")
     assert settings.inbox == Path("inbox")
     assert settings.database_url == ""
-    assert settings.workers == 1
+    assert settings.workers == 2
     assert settings.whisper_model == "bundled:tiny.en"
     assert settings.max_attempts == 3
     assert settings.settle_seconds == 1.0
@@ -52,7 +52,7 @@ def test_environment_overrides_are_coerced_to_the_field_types(tmp_path: Path) ->
 
 
 def test_empty_environment_value_means_unset() -> None:
-    assert load_settings(environ={"CHARTDROP_WORKERS": ""}).workers == 1
+    assert load_settings(environ={"CHARTDROP_WORKERS": ""}).workers == 2
 
 
 def test_home_in_paths_is_expanded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -171,5 +171,5 @@ def test_settings_table_documents_every_field() -> None:
         assert meaning.strip(), f"{variable} has no documentation"
         assert default, f"{variable} has no default shown"
     by_name = {variable: (default, meaning) for variable, default, meaning in rows}
-    assert by_name["CHARTDROP_WORKERS"][0] == "1"
+    assert by_name["CHARTDROP_WORKERS"][0] == "2"
     assert by_name["CHARTDROP_DATABASE_URL"][0] == "(empty)"

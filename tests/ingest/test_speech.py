@@ -217,6 +217,45 @@ def test_parts_are_decoded_side_by_side_one_thread_each(transcriber: Transcriber
     assert Transcriber(Settings(whisper_decode_threads=0)).settings.whisper_decode_threads == 0
 
 
+def test_concurrent_dictations_decode_side_by_side_never_more_than_decoders(
+    transcriber: Transcriber, dictation_wav: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two workers' short dictations decode at once, one per CTranslate2 worker (the first
+    two decodes meet at a barrier, which a serialising lock would never let happen); a
+    third waits for a free decoder; each text is the one a lone transcription gives."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chartdrop.ingest import speech
+
+    alone = transcriber.transcribe(dictation_wav).text
+    original = speech._decode
+    meet = threading.Barrier(2, timeout=30)
+    lock = threading.Lock()
+    state = {"active": 0, "peak": 0, "calls": 0}
+
+    def counted(*args: object, **kwargs: object) -> list[object]:
+        with lock:
+            state["active"] += 1
+            state["peak"] = max(state["peak"], state["active"])
+            state["calls"] += 1
+            first_two = state["calls"] <= 2
+        try:
+            if first_two:
+                meet.wait()
+            return original(*args, **kwargs)
+        finally:
+            with lock:
+                state["active"] -= 1
+
+    monkeypatch.setattr(speech, "_decode", counted)
+    assert transcriber.decoders == 2
+    with ThreadPoolExecutor(3) as pool:
+        texts = list(pool.map(lambda _: transcriber.transcribe(dictation_wav).text, range(3)))
+    assert texts == [alone] * 3
+    assert state["calls"] == 3 and state["peak"] == 2
+
+
 def test_auto_decode_threads_parallel_only_for_a_small_model(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
