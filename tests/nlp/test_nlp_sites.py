@@ -98,9 +98,10 @@ def test_a_fracture_takes_in_the_site_beside_it(
     [
         ("IMPRESSION: Subglottic stenosis.", "Subglottic stenosis", "J38.6"),
         ("Bronchoscopy showed tracheal stenosis.", "tracheal stenosis", "J39.8"),
+        ("POSTOPERATIVE DIAGNOSIS: Right renal mass.", "renal mass", "N28.89"),
     ],
 )
-def test_a_stenosis_takes_in_its_site(
+def test_a_stenosis_or_mass_takes_in_its_site(
     extract: Callable[[str], Extraction], text: str, mention: str, code: str
 ) -> None:
     (problem,) = extract(text).problems
