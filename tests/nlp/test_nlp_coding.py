@@ -46,6 +46,10 @@ def top(text: str, context: str | None = None) -> str:
         ("stenosis of the aortic valve", "I35.0"),  # not Q23.0, congenital
         ("congenital aortic stenosis", "Q23.0"),
         ("facial asymmetry", "Q67.0"),
+        # lymph nodes: unspecified, or localized when a group is named
+        ("adenopathy", "R59.9"),
+        ("cervical adenopathy", "R59.0"),
+        ("clubbing", "R68.3"),
     ],
 )
 def test_bare_terms_and_abbreviations(text: str, code: str) -> None:
