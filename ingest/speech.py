@@ -11,9 +11,9 @@ import logging
 import math
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,16 @@ from chartdrop.settings import Settings
 from . import sound_alike
 from .audio_chunks import SAMPLE_RATE, DecodeStats, pcm_chunks, quiet_cut
 from .bigrams import load_counts
+from .skipped_speech import (
+    MARGIN_SECONDS,
+    MIN_SPEECH_SECONDS,
+    clock,
+    heard_speech_seconds,
+    insert,
+    repeats_neighbours,
+    unworded_spans,
+    within,
+)
 from .transcript import finish
 from .types import DocumentKind, Segment, TextResult, Word
 from .vocabulary import load_lexicon
@@ -197,6 +207,7 @@ class Transcriber:
         language = settings.language if settings.language not in ("", "auto") else None
         model = self.model
         pool = self._decode_pool()
+        skipped = _Skipped()
         for offset, samples in pcm_chunks(Path(path), settings.max_audio_minutes * 60, stats):
             # Every part, a whole short recording's too, is decoded by the pool's
             # `decoders` threads (one per CTranslate2 worker): two workers' short
@@ -204,10 +215,28 @@ class Transcriber:
             parts = _parts(samples, self.decoders)
             jobs = [pool.submit(_decode, model, part, language, settings) for _, part in parts]
             decoded = [job.result() for job in jobs]
-            for (start, _), raw in zip(parts, decoded, strict=True):
-                for seg in _guarded(raw, counts):
-                    segments.append(_segment(seg, offset + start))
+            found = [
+                _segment(seg, offset + start)
+                for (start, _), raw in zip(parts, decoded, strict=True)
+                for seg in _guarded(raw, counts)
+            ]
+
+            def decode(part: np.ndarray) -> list[Any]:
+                return pool.submit(_decode, model, part, language, settings).result()
+
+            segments.extend(_decode_skipped(decode, samples, offset, found, counts, skipped))
         warnings = list(stats.warnings)
+        if skipped.recovered:
+            warnings.append(
+                "speech the recogniser skipped was decoded again at "
+                + ", ".join(f"{clock(a)}-{clock(b)}" for a, b in skipped.recovered)
+            )
+        if skipped.unheard:
+            warnings.append(
+                "speech gave no words at "
+                + ", ".join(f"{clock(a)}-{clock(b)}" for a, b in skipped.unheard)
+                + "; listen to the recording there"
+            )
         if counts.non_speech:
             warnings.append(f"{counts.non_speech} probable non-speech segment(s) dropped")
         if counts.repeats:
@@ -260,6 +289,41 @@ def _decode(model: Any, samples: np.ndarray, language: str | None, settings: Set
         no_speech_threshold=None,
     )
     return list(raw)
+
+
+@dataclass
+class _Skipped:
+    recovered: list[tuple[float, float]] = field(default_factory=list)
+    unheard: list[tuple[float, float]] = field(default_factory=list)
+
+
+def _decode_skipped(
+    decode: Callable[[np.ndarray], list[Any]],
+    samples: np.ndarray,
+    offset: float,
+    found: list[Segment],
+    counts: _GuardCounts,
+    skipped: _Skipped,
+) -> list[Segment]:
+    """`found`, a chunk's segments, with the speech the recogniser went past decoded again on
+    its own and put in its place (see skipped_speech.py); stretches that still give no words
+    are listed in `skipped.unheard` for the technician."""
+    end = offset + len(samples) / SAMPLE_RATE
+    out = found
+    for span in unworded_spans(found, offset, end):
+        first = max(0, int((span[0] - offset - MARGIN_SECONDS) * SAMPLE_RATE))
+        last = min(len(samples), int((span[1] - offset + MARGIN_SECONDS) * SAMPLE_RATE))
+        if heard_speech_seconds(samples[first:last]) < MIN_SPEECH_SECONDS:
+            continue
+        start = offset + first / SAMPLE_RATE
+        raw = decode(samples[first:last])
+        new = within([_segment(seg, start) for seg in _guarded(raw, counts)], span)
+        if not new:
+            skipped.unheard.append(span)
+        elif not repeats_neighbours(new, out, span):
+            out = insert(out, new, span[1])
+            skipped.recovered.append(span)
+    return out
 
 
 def _parts(samples: np.ndarray, decoders: int) -> list[tuple[float, np.ndarray]]:
