@@ -36,8 +36,13 @@ MAX_LEFT_WORDS = 2
 MAX_RIGHT_WORDS = 3  # "of the [left] lower lobe"
 _SIDES = frozenset({"left", "right", "bilateral"})
 _WIDENED = frozenset(
-    term_key("cancer carcinoma adenocarcinoma malignancy fracture tear stenosis mass").split()
+    term_key(
+        "cancer carcinoma adenocarcinoma malignancy fracture tear stenosis mass stricture"
+        " fistula perforation hematoma polyp lesion"
+    ).split()
 )
+# Not "obstruction" or "rupture": the word beside them is too often not a site ("outflow tract
+# obstruction" read as urinary N13.9, "spontaneous rupture" of membranes as a tendon's M66.9).
 _WIDENED |= METASTASIS_WORDS
 # Neoplasms of no stated site: codable alone ("metastatic disease" C79.9), but a site beside
 # them is what a coder codes ("metastatic disease to the bladder" C79.11).

@@ -50,6 +50,7 @@ def top(text: str, context: str | None = None) -> str:
         ("adenopathy", "R59.9"),
         ("cervical adenopathy", "R59.0"),
         ("clubbing", "R68.3"),
+        ("airway obstruction", "J98.8"),  # not J95.03, a tracheostomy malfunction
     ],
 )
 def test_bare_terms_and_abbreviations(text: str, code: str) -> None:

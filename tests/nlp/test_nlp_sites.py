@@ -99,9 +99,10 @@ def test_a_fracture_takes_in_the_site_beside_it(
         ("IMPRESSION: Subglottic stenosis.", "Subglottic stenosis", "J38.6"),
         ("Bronchoscopy showed tracheal stenosis.", "tracheal stenosis", "J39.8"),
         ("POSTOPERATIVE DIAGNOSIS: Right renal mass.", "renal mass", "N28.89"),
+        ("IMPRESSION: Esophageal stricture.", "Esophageal stricture", "K22.2"),
     ],
 )
-def test_a_stenosis_or_mass_takes_in_its_site(
+def test_a_stenosis_mass_or_stricture_takes_in_its_site(
     extract: Callable[[str], Extraction], text: str, mention: str, code: str
 ) -> None:
     (problem,) = extract(text).problems
@@ -116,3 +117,9 @@ def test_a_vessel_is_not_a_site_to_code_a_stenosis_by(
     (problem,) = extract("Right coronary 70% mid vessel stenosis.").problems
     assert problem.text == "stenosis"
     assert not problem.specific
+
+
+def test_an_outflow_tract_is_not_a_urinary_tract(extract: Callable[[str], Extraction]) -> None:
+    # "obstruction" is not widened: "tract obstruction" was coded N13.9, urinary
+    (problem,) = extract("Mild right ventricle outflow tract obstruction.").problems
+    assert problem.text == "obstruction" and not problem.specific
