@@ -51,6 +51,8 @@ def top(text: str, context: str | None = None) -> str:
         ("cervical adenopathy", "R59.0"),
         ("clubbing", "R68.3"),
         ("airway obstruction", "J98.8"),  # not J95.03, a tracheostomy malfunction
+        ("head injury", "S09.90XA"),  # not F40.233, fear of injury
+        ("TBI", "S06.9X0A"),
     ],
 )
 def test_bare_terms_and_abbreviations(text: str, code: str) -> None:
