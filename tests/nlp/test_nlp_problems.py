@@ -327,6 +327,18 @@ def test_anatomy_and_exam_words_are_no_problems(
     assert not [p for p in extract(text).problems if p.text.lower() in words]
 
 
+def test_a_procedure_is_a_procedure_not_a_problem(extract: Callable[[str], Extraction]) -> None:
+    result = extract(
+        "PROCEDURE PERFORMED: Laparoscopic right inguinal herniorrhaphy with mesh. "
+        "Retrograde pyelograms were obtained. The FCR was retracted with a rongeur."
+    )
+    assert not result.problems
+    assert {p.text.lower() for p in result.procedures} >= {
+        "inguinal herniorrhaphy",
+        "retrograde pyelograms",
+    }
+
+
 def test_past_psychiatric_history_is_a_history_section(
     extract: Callable[[str], Extraction],
 ) -> None:
