@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .dictation_numbers import dates, digit_strings, numbers
+from .dictation_numbers import dates, digit_strings, numbers, ratios
 from .dictation_rules import (
     ACRONYMS,
     COMMANDS,
@@ -57,6 +57,7 @@ def format_dictation(words: Sequence[Word | str]) -> FormattedText:
     items = dates(items)
     items = digit_strings(items)
     items = numbers(items)
+    items = ratios(items)
     items = _units(items)
     items = _joins(items)
     tokens, kinds = _render(items, words)

@@ -175,6 +175,49 @@ def numbers(items: list[Item]) -> list[Item]:
     return out
 
 
+def ratios(items: list[Item]) -> list[Item]:
+    """A number over a number as transcriptionists write it: blood pressure "one forty over
+    ninety" -> 140/90 (the systolic's hundred left unsaid), strength "five over five" -> 5/5,
+    a murmur "two over six" -> 2/6. Runs after `numbers`, so "forty" is 40 and "five" a word
+    still; "over the counter" and "over 90" stay as they are."""
+    out: list[Item] = []
+    i = 0
+    while i < len(items):
+        top = _whole(out[-1]) if out else None
+        bottom = _whole(items[i + 1]) if i + 1 < len(items) else None
+        if lowered(items[i]) != "over" or top is None or bottom is None:
+            out.append(items[i])
+            i += 1
+            continue
+        first = out.pop()
+        # "one 40 over 90" or "one-40 over 90": a pressure of 140
+        hyphen = len(out) >= 2 and out[-1].kind == "join"
+        said = out[-2] if hyphen else out[-1] if out else None
+        hundreds = _whole(said) if said is not None and said.kind == "word" else None
+        if hundreds in (1, 2) and 10 <= top <= 99 and 30 <= bottom <= 150:
+            out.pop()
+            first = out.pop() if hyphen else said
+            top += 100 * hundreds
+        out.append(Item(f"{top}/{bottom}", first.first, items[i + 1].last))
+        i += 2
+    return out
+
+
+def _whole(item: Item) -> int | None:
+    """A whole number under 1,000 in digits, one digit word or Whisper's "one-forty" (140),
+    else None."""
+    low = lowered(item)
+    if low in DIGIT_WORDS:
+        return DIGIT_WORDS[low]
+    if re.fullmatch(r"\d{1,3}", low):
+        return int(low)
+    head, _, tail = low.partition("-")
+    tens, used = parse_cardinal(tail.split("-")) if tail else (None, 0)
+    if DIGIT_WORDS.get(head) in (1, 2) and tens is not None and 10 <= tens <= 99:
+        return 100 * DIGIT_WORDS[head] + tens if used == len(tail.split("-")) else None
+    return None
+
+
 def _fraction(items: list[Item], i: int) -> tuple[str, int]:
     frac = ""
     while (i < len(items) and _single_digit(items[i])) or (

@@ -98,6 +98,13 @@ def test_dates(spoken: str, written: str) -> None:
         ("two tablets daily", "2 tablets daily"),
         ("ejection fraction of 70 percent", "Ejection fraction of 70%"),
         ("a sixty two year old", "A 62 year old"),
+        # a number over a number; a systolic pressure's hundred is not said
+        ("blood pressure one forty over ninety", "Blood pressure 140/90"),
+        ("blood pressure one twenty five over seventy eight", "Blood pressure 125/78"),
+        ("strength five over five", "Strength 5/5"),
+        ("a two over six murmur", "A 2/6 murmur"),
+        ("available over the counter", "Available over the counter"),
+        ("he is over 90", "He is over 90"),
     ],
 )
 def test_numbers_and_units(spoken: str, written: str) -> None:
