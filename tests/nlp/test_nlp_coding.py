@@ -53,6 +53,8 @@ def top(text: str, context: str | None = None) -> str:
         ("airway obstruction", "J98.8"),  # not J95.03, a tracheostomy malfunction
         ("head injury", "S09.90XA"),  # not F40.233, fear of injury
         ("TBI", "S06.9X0A"),
+        ("tachy-brady syndrome", "I49.5"),  # an inclusion term of sick sinus syndrome
+        ("degenerative disk disease", "M51.369"),  # "disk" spelled as the code book's "disc"
     ],
 )
 def test_bare_terms_and_abbreviations(text: str, code: str) -> None:
