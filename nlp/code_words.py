@@ -4,6 +4,7 @@ resources/coding_words.json, each list with what it is for), keyed like mentions
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from . import resources
@@ -95,6 +96,49 @@ _SITE_WORDS = {term_key(k): term_key(v).split() for k, v in _METASTASIS["site_wo
 # Words before a site that are not part of it ("of the lung", "to both lungs"); each its own key.
 DETERMINERS = frozenset({"the", "his", "her", "their", "a", "an", "both"})
 _MALIGNANT = term_key("malignant neoplasm").split()
+
+
+_LEVEL = re.compile(r"([ctls])(\d{1,2})")
+# The letters of the levels a mention names -> the region ICD-10-CM codes spine conditions by.
+_REGIONS = {
+    frozenset("c"): "cervical",
+    frozenset("ct"): "cervicothoracic",
+    frozenset("t"): "thoracic",
+    frozenset("tl"): "thoracolumbar",
+    frozenset("l"): "lumbar",
+    frozenset("ls"): "lumbosacral",
+    frozenset("s"): "sacral",
+}
+
+
+def spinal_region(key: str) -> str:
+    """`key` with its spinal levels read as their region, as the codes name it: "l4 l5 disc
+    herniation" -> "lumbar disc herniation", "l5 s1 ..." -> "lumbosacral ...". Cervical levels
+    stay too ("c5 6 disc" -> "cervical c5 c6 disc": M50 codes name the level), and a fracture's
+    (S22, S32 name the vertebra); any key without a level as it is."""
+    words = key.split()
+    letters: set[str] = set()
+    out: list[str] = []
+    last_letter = ""
+    for word in words:
+        level = _LEVEL.fullmatch(word)
+        if level:
+            last_letter = level.group(1)
+            letters.add(last_letter)
+            out.append(word)
+        elif word.isdigit() and last_letter and out and _LEVEL.fullmatch(out[-1]):
+            out.append(last_letter + word)  # "l4 5" -> "l4 l5"
+        else:
+            last_letter = ""
+            out.append(word)
+    region = _REGIONS.get(frozenset(letters))
+    if region is None:
+        return key
+    keep = "c" in letters or FRACTURE in words
+    kept = [w for w in out if keep or not _LEVEL.fullmatch(w)]
+    if region in kept:
+        return " ".join(kept)
+    return " ".join([region, *kept])
 
 
 def metastasis_key(key: str) -> str:

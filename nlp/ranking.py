@@ -42,6 +42,7 @@ from .code_words import (
     canon_words,
     content_words,
     metastasis_key,
+    spinal_region,
 )
 from .coding import CodeBook, load_codebook
 from .normalize import term_key
@@ -223,7 +224,7 @@ class Suggester:
         """Step 1: (curated codes, the key less a history prefix, the expanded key)."""
         out: dict[str, float] = {}
         key = without_history_prefix(key) or key
-        expanded = metastasis_key(expand(key))
+        expanded = spinal_region(metastasis_key(expand(key)))
         # The curated code of the text as written, or of its code-book wording ("liver
         # metastases": secondary malignant neoplasm of liver, C78.7).
         curated = self.curated.get(key) or self.curated.get(expanded)

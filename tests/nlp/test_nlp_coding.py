@@ -55,6 +55,12 @@ def top(text: str, context: str | None = None) -> str:
         ("TBI", "S06.9X0A"),
         ("tachy-brady syndrome", "I49.5"),  # an inclusion term of sick sinus syndrome
         ("degenerative disk disease", "M51.369"),  # "disk" spelled as the code book's "disc"
+        # a spinal level read as its region (not G93.5, compression of brain)
+        ("L4-L5 disc herniation", "M51.26"),
+        ("L5-S1 disc herniation", "M51.27"),
+        ("L5-S1 degenerative disc disease", "M51.379"),
+        ("C6-C7 disc herniation", "M50.223"),  # cervical codes name the level
+        ("L4-5 stenosis", "M48.061"),
     ],
 )
 def test_bare_terms_and_abbreviations(text: str, code: str) -> None:
@@ -403,3 +409,13 @@ def test_a_side_adds_no_evidence_to_a_bare_site() -> None:
 )
 def test_dictated_phrases_get_the_code_a_coder_picks(text: str, code: str) -> None:
     assert top(text) == code
+
+
+def test_spinal_levels_are_read_as_their_region() -> None:
+    from chartdrop.nlp.code_words import spinal_region
+
+    assert spinal_region("l4 5 herniated disc") == "lumbar herniated disc"
+    assert spinal_region("l5 s1 disc disease") == "lumbosacral disc disease"
+    assert spinal_region("c5 6 disc") == "cervical c5 c6 disc"  # M50 codes name the level
+    assert spinal_region("t12 compression fracture") == "thoracic t12 compression fracture"
+    assert spinal_region("ct scan") == "ct scan"  # no level
