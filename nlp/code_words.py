@@ -99,6 +99,8 @@ _MALIGNANT = term_key("malignant neoplasm").split()
 
 
 _LEVEL = re.compile(r"([ctls])(\d{1,2})")
+_LEVEL_LINKS = frozenset({"at", "of", "in", "from"})
+_DISC = frozenset(term_key("disc disk pulposus herniation herniated").split())
 # The letters of the levels a mention names -> the region ICD-10-CM codes spine conditions by.
 _REGIONS = {
     frozenset("c"): "cervical",
@@ -109,6 +111,7 @@ _REGIONS = {
     frozenset("ls"): "lumbosacral",
     frozenset("s"): "sacral",
 }
+_REGION_WORDS = frozenset(_REGIONS.values())
 
 
 def spinal_region(key: str) -> str:
@@ -134,11 +137,18 @@ def spinal_region(key: str) -> str:
     region = _REGIONS.get(frozenset(letters))
     if region is None:
         return key
-    keep = "c" in letters or FRACTURE in words
-    kept = [w for w in out if keep or not _LEVEL.fullmatch(w)]
-    if region in kept:
-        return " ".join(kept)
-    return " ".join([region, *kept])
+    # M50 codes name a cervical disc's level, S22/S32 a fractured vertebra; the rest of the
+    # spine's codes (stenosis, spondylosis) only the region.
+    keep = ("c" in letters and not _DISC.isdisjoint(words)) or FRACTURE in words
+    # "disease at l4 l5", "pulposus of c5 c6": the word linking a level goes with it
+    kept = [
+        w
+        for i, w in enumerate(out)
+        if (keep or not _LEVEL.fullmatch(w))
+        and not (w in _LEVEL_LINKS and i + 1 < len(out) and _LEVEL.fullmatch(out[i + 1]))
+    ]
+    # The levels' region wins over one written ("lumbar spondylosis l5 s1": lumbosacral).
+    return " ".join([region, *(w for w in kept if w not in _REGION_WORDS)])
 
 
 def metastasis_key(key: str) -> str:

@@ -53,7 +53,11 @@ _WORD_CACHE_SIZE = 200_000  # (NORM, ORTH) hashes -> (skippable, norm); bounded 
 # Words that negate what follows and are never the first word of a problem's name.
 _LEADING_NEGATIONS = frozenset({"no", "not", "without", "never", "neither", "nor", "denies"})
 # A spinal level alone ("C6-C7", "L5-S1"): where a finding is, not the finding (was M50.923).
-_SPINAL_LEVEL = re.compile(r"[CTLS]\d{1,2}(?:\s*-\s*[CTLS]?\d{1,2})?", re.IGNORECASE)
+_LEVEL_PATTERN = r"[CTLS]\d{1,2}(?:\s*-\s*[CTLS]?\d{1,2})?"
+# A spinal level, or a list of them ("C5-C6 and C6-C7"): where a problem is, not one.
+_SPINAL_LEVEL = re.compile(
+    rf"{_LEVEL_PATTERN}(?:\s*(?:,|and|through|to)\s*{_LEVEL_PATTERN})*", re.IGNORECASE
+)
 # Words a problem's name never ends in ("thickening of the" -> "thickening").
 _TRAILING_WORDS = frozenset({"of", "the", "and", "or", "with", "to", "in", "on", "for", "by"})
 

@@ -21,6 +21,7 @@ the right distal radius" S52.501A, "femoral neck fracture" S72.009A), none with 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from spacy.tokens import Doc, Span
@@ -51,6 +52,10 @@ UNSPECIFIED_SITE = frozenset({"C79.9", "C80.1"})
 # of the pulmonary vessels.
 _NOT_SITE_WORDS = frozenset({"vessel", "vessels"})
 _OF = frozenset({"of"})
+_SPINE = frozenset(term_key("disc disk pulposus herniation herniated stenosis spondylosis").split())
+_LEVEL = re.compile(r"[CTLS]\d{1,2}(?:-[CTLS]?\d{1,2})?", re.IGNORECASE)
+_LEVEL_TO = re.compile(r"[CTLS]?\d{1,2}", re.IGNORECASE)
+_LEVEL_LINKS = frozenset({",", "at", "of", "in"})
 _TO = frozenset({"of", "to", "in", "involving"})  # where a metastasis is
 
 
@@ -95,6 +100,22 @@ def _rights(doc: Doc, span: Span, blocked: set[int], links: frozenset[str]) -> I
                 yield i
 
 
+def _level_end(doc: Doc, span: Span, blocked: set[int]) -> int | None:
+    """The end of a spinal level right after `span` ("herniated disc, C5-C6", "degenerative
+    disk disease at L4-L5"), within the sentence, or None."""
+    i = span.end
+    if i < len(doc) and doc[i].lower_ in _LEVEL_LINKS and not doc[i].is_sent_start:
+        i += 1
+    if i < len(doc) and doc[i].lower_ == "the":
+        i += 1
+    if i >= len(doc) or i in blocked or doc[i].is_sent_start or not _LEVEL.fullmatch(doc[i].text):
+        return None
+    i += 1
+    if i + 1 < len(doc) and doc[i].text in ("-", "/") and _LEVEL_TO.fullmatch(doc[i + 1].text):
+        i += 2  # "C5 - C6" as the tokenizer splits it
+    return i
+
+
 def widen_to_site(
     doc: Doc, span: Span, blocked: set[int]
 ) -> tuple[Span, tuple[CodeSuggestion, ...]] | None:
@@ -102,6 +123,13 @@ def widen_to_site(
     None when `span` is specific already or no wider span is. `blocked`: token indices of
     other mentions and demographic fields, which a site never takes in."""
     words = term_key(span.text).split()
+    if not _SPINE.isdisjoint(words) and (end := _level_end(doc, span, blocked)) is not None:
+        # A disc or a stenosis is coded by the spine's region (code_words.spinal_region),
+        # and a cervical one by its level: the level after it is its site.
+        leveled = doc[span.start : end]
+        codes = tuple(c for c in suggest_codes(leveled.text, k=3) if c.score >= VAGUE_SCORE)
+        if codes:
+            return Span(doc, span.start, end, label=span.label), codes
     if _WIDENED.isdisjoint(words):
         return None
     unsited = False

@@ -418,4 +418,7 @@ def test_spinal_levels_are_read_as_their_region() -> None:
     assert spinal_region("l5 s1 disc disease") == "lumbosacral disc disease"
     assert spinal_region("c5 6 disc") == "cervical c5 c6 disc"  # M50 codes name the level
     assert spinal_region("t12 compression fracture") == "thoracic t12 compression fracture"
+    assert spinal_region("stenosis c5 c6") == "cervical stenosis"  # M48.02 names no level
+    assert spinal_region("lumbar spondylosis l5 s1") == "lumbosacral spondylosis"
+    assert spinal_region("disease at l4 l5") == "lumbar disease"
     assert spinal_region("ct scan") == "ct scan"  # no level

@@ -307,7 +307,11 @@ def test_levels_social_use_and_labels_are_no_problems(
 def test_a_herniated_disc_by_any_name(extract: Callable[[str], Extraction]) -> None:
     text = "POSTOPERATIVE DIAGNOSIS: Herniated nucleus pulposus of L5-S1 on the left."
     (problem,) = extract(text).problems
-    assert (problem.text, problem.icd10cm[0].code) == ("Herniated nucleus pulposus", "M51.26")
+    # with its level, the lumbosacral disc's code (M51.27), not the lumbar default (M51.26)
+    assert (problem.text, problem.icd10cm[0].code) == (
+        "Herniated nucleus pulposus of L5-S1",
+        "M51.27",
+    )
 
 
 @pytest.mark.parametrize(

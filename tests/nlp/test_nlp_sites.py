@@ -123,3 +123,28 @@ def test_an_outflow_tract_is_not_a_urinary_tract(extract: Callable[[str], Extrac
     # "obstruction" is not widened: "tract obstruction" was coded N13.9, urinary
     (problem,) = extract("Mild right ventricle outflow tract obstruction.").problems
     assert problem.text == "obstruction" and not problem.specific
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "code"),
+    [
+        ("DIAGNOSIS: Herniated nucleus pulposus, C5-C6 with myelopathy.",
+         "Herniated nucleus pulposus, C5-C6", "M50.222"),
+        ("Degenerative disk disease at L4-L5.", "Degenerative disk disease at L4-L5", "M51.369"),
+        ("MRI showed a disc herniation at L5-S1.", "disc herniation at L5-S1", "M51.27"),
+        ("Spinal stenosis at L4-5.", "Spinal stenosis at L4-5", "M48.061"),
+    ],
+)  # fmt: skip
+def test_a_spine_problem_takes_in_its_level(
+    extract: Callable[[str], Extraction], text: str, mention: str, code: str
+) -> None:
+    # The level is the site: it gives the region (lumbosacral M51.27, not lumbar M51.26) and,
+    # for a cervical disc, the level's own code.
+    problem = extract(text).problems[0]
+    assert text[problem.start : problem.end] == mention
+    assert problem.icd10cm[0].code == code
+
+
+def test_a_list_of_spinal_levels_is_no_problem(extract: Callable[[str], Extraction]) -> None:
+    texts = [p.text for p in extract("IMPRESSION: Disk protrusions, C5-C6 and C6-C7.").problems]
+    assert "C5-C6 and C6-C7" not in texts
