@@ -26,6 +26,15 @@ def is_letter_with_stop(word: str) -> bool:
     return len(word) == 2 and word[1] == "." and word[0].isalpha()
 
 
+def is_level_with_stop(word: str) -> bool:
+    """A spinal level and a full stop as one token ("C6." of "C5-C6.,", "4." of "C3-4."), as
+    the tokenizer leaves a level that ends a sentence."""
+    return _LEVEL_WITH_STOP.fullmatch(word) is not None
+
+
+_LEVEL_WITH_STOP = re.compile(r"[CTLS]?\d{1,2}\.", re.IGNORECASE)
+
+
 @lru_cache(maxsize=100_000)  # words repeat: the ranker normalises ~20 per code text
 def norm_token(word: str) -> str:
     w = word.lower()

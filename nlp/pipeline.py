@@ -26,7 +26,7 @@ from .deficiencies import find_deficiencies
 from .doctext import CachingTokenizer, doc_text
 from .lexicon import MENTION_GROUPS
 from .mentions import add_mention_model
-from .normalize import is_letter_with_stop, term_key
+from .normalize import is_letter_with_stop, is_level_with_stop, term_key
 from .sections import CODED_SECTION, NOT_CODED_FROM, SECTION_ASSERTIONS, Section
 from .tokenizer import blank_english
 from .types import Extraction, Mention
@@ -79,8 +79,8 @@ def warm_up() -> None:
 def _mention(span: Span, sections: list[Section], text: str) -> Mention:
     section = section_of(sections, span)
     start, end = span.start_char, span.end_char
-    if len(span) and is_letter_with_stop(span[-1].text):
-        end -= 1  # "hepatitis C." (one token "C."): the full stop is not the name
+    if len(span) and (is_letter_with_stop(span[-1].text) or is_level_with_stop(span[-1].text)):
+        end -= 1  # "hepatitis C.", "HNP, C5-C6." (one token "C6."): the full stop is no name
     # A slice of the note is span.text without a Token object per token.
     mention_text = text[start:end]
     problem = span.label_ == "PROBLEM"

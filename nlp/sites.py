@@ -53,8 +53,8 @@ UNSPECIFIED_SITE = frozenset({"C79.9", "C80.1"})
 _NOT_SITE_WORDS = frozenset({"vessel", "vessels"})
 _OF = frozenset({"of"})
 _SPINE = frozenset(term_key("disc disk pulposus herniation herniated stenosis spondylosis").split())
-_LEVEL = re.compile(r"[CTLS]\d{1,2}(?:-[CTLS]?\d{1,2})?", re.IGNORECASE)
-_LEVEL_TO = re.compile(r"[CTLS]?\d{1,2}", re.IGNORECASE)
+_LEVEL = re.compile(r"[CTLS]\d{1,2}(?:-[CTLS]?\d{1,2})?\.?", re.IGNORECASE)
+_LEVEL_TO = re.compile(r"[CTLS]?\d{1,2}\.?", re.IGNORECASE)
 _LEVEL_LINKS = frozenset({",", "at", "of", "in"})
 _TO = frozenset({"of", "to", "in", "involving"})  # where a metastasis is
 
@@ -112,7 +112,7 @@ def _level_end(doc: Doc, span: Span, blocked: set[int]) -> int | None:
         return None
     i += 1
     if i + 1 < len(doc) and doc[i].text in ("-", "/") and _LEVEL_TO.fullmatch(doc[i + 1].text):
-        i += 2  # "C5 - C6" as the tokenizer splits it
+        i += 2  # "C5 - C6" as the tokenizer splits it ("C6." where a sentence ends)
     return i
 
 

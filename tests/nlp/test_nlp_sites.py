@@ -133,6 +133,9 @@ def test_an_outflow_tract_is_not_a_urinary_tract(extract: Callable[[str], Extrac
         ("Degenerative disk disease at L4-L5.", "Degenerative disk disease at L4-L5", "M51.369"),
         ("MRI showed a disc herniation at L5-S1.", "disc herniation at L5-S1", "M51.27"),
         ("Spinal stenosis at L4-5.", "Spinal stenosis at L4-5", "M48.061"),
+        # the level that ends a sentence is one token with its full stop ("C6.", "4.")
+        ("DIAGNOSIS: Herniated nucleus pulposus, C3-4.,PLAN: Surgery.",
+         "Herniated nucleus pulposus, C3-4", "M50.21"),
     ],
 )  # fmt: skip
 def test_a_spine_problem_takes_in_its_level(
