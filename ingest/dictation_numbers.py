@@ -212,10 +212,14 @@ def _whole(item: Item) -> int | None:
     if re.fullmatch(r"\d{1,3}", low):
         return int(low)
     head, _, tail = low.partition("-")
-    tens, used = parse_cardinal(tail.split("-")) if tail else (None, 0)
-    if DIGIT_WORDS.get(head) in (1, 2) and tens is not None and 10 <= tens <= 99:
-        return 100 * DIGIT_WORDS[head] + tens if used == len(tail.split("-")) else None
-    return None
+    hundreds = DIGIT_WORDS.get(head)
+    if hundreds not in (1, 2) or not tail:
+        return None
+    parts = tail.split("-")
+    tens, used = parse_cardinal(parts)
+    if tens is None or used != len(parts) or not 10 <= tens <= 99:
+        return None
+    return 100 * hundreds + tens
 
 
 def _fraction(items: list[Item], i: int) -> tuple[str, int]:

@@ -95,8 +95,12 @@ def insert(segments: Sequence[Segment], new: Sequence[Segment], span_end: float)
     return [*segments[:at], *new, *segments[at:]]
 
 
-def clock(seconds: float) -> str:
-    """m:ss, as the review desk's player shows times."""
+def clock(spans: Sequence[Span]) -> str:
+    """The stretches as m:ss-m:ss, as the review desk's player shows times."""
+    return ", ".join(f"{_clock(start)}-{_clock(end)}" for start, end in spans)
+
+
+def _clock(seconds: float) -> str:
     minutes, rest = divmod(int(seconds), 60)
     return f"{minutes}:{rest:02d}"
 

@@ -27,6 +27,7 @@ from .bigrams import load_counts
 from .skipped_speech import (
     MARGIN_SECONDS,
     MIN_SPEECH_SECONDS,
+    Span,
     clock,
     heard_speech_seconds,
     insert,
@@ -208,6 +209,10 @@ class Transcriber:
         model = self.model
         pool = self._decode_pool()
         skipped = _Skipped()
+
+        def decode(part: np.ndarray) -> list[Any]:
+            return pool.submit(_decode, model, part, language, settings).result()
+
         for offset, samples in pcm_chunks(Path(path), settings.max_audio_minutes * 60, stats):
             # Every part, a whole short recording's too, is decoded by the pool's
             # `decoders` threads (one per CTranslate2 worker): two workers' short
@@ -220,22 +225,15 @@ class Transcriber:
                 for (start, _), raw in zip(parts, decoded, strict=True)
                 for seg in _guarded(raw, counts)
             ]
-
-            def decode(part: np.ndarray) -> list[Any]:
-                return pool.submit(_decode, model, part, language, settings).result()
-
             segments.extend(_decode_skipped(decode, samples, offset, found, counts, skipped))
         warnings = list(stats.warnings)
         if skipped.recovered:
             warnings.append(
-                "speech the recogniser skipped was decoded again at "
-                + ", ".join(f"{clock(a)}-{clock(b)}" for a, b in skipped.recovered)
+                f"speech the recogniser skipped was decoded again at {clock(skipped.recovered)}"
             )
         if skipped.unheard:
             warnings.append(
-                "speech gave no words at "
-                + ", ".join(f"{clock(a)}-{clock(b)}" for a, b in skipped.unheard)
-                + "; listen to the recording there"
+                f"speech gave no words at {clock(skipped.unheard)}; listen to the recording there"
             )
         if counts.non_speech:
             warnings.append(f"{counts.non_speech} probable non-speech segment(s) dropped")
@@ -293,8 +291,8 @@ def _decode(model: Any, samples: np.ndarray, language: str | None, settings: Set
 
 @dataclass
 class _Skipped:
-    recovered: list[tuple[float, float]] = field(default_factory=list)
-    unheard: list[tuple[float, float]] = field(default_factory=list)
+    recovered: list[Span] = field(default_factory=list)
+    unheard: list[Span] = field(default_factory=list)
 
 
 def _decode_skipped(

@@ -100,7 +100,7 @@ _MALIGNANT = term_key("malignant neoplasm").split()
 
 _LEVEL = re.compile(r"([ctls])(\d{1,2})")
 _LEVEL_LINKS = frozenset({"at", "of", "in", "from"})
-_DISC = frozenset(term_key("disc disk pulposus herniation herniated").split())
+DISC_WORDS = frozenset(term_key("disc disk pulposus herniation herniated").split())
 # The letters of the levels a mention names -> the region ICD-10-CM codes spine conditions by.
 _REGIONS = {
     frozenset("c"): "cervical",
@@ -139,7 +139,7 @@ def spinal_region(key: str) -> str:
         return key
     # M50 codes name a cervical disc's level, S22/S32 a fractured vertebra; the rest of the
     # spine's codes (stenosis, spondylosis) only the region.
-    keep = ("c" in letters and not _DISC.isdisjoint(words)) or FRACTURE in words
+    keep = ("c" in letters and not DISC_WORDS.isdisjoint(words)) or FRACTURE in words
     # "disease at l4 l5", "pulposus of c5 c6": the word linking a level goes with it
     kept = [
         w

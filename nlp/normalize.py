@@ -32,7 +32,10 @@ def is_level_with_stop(word: str) -> bool:
     return _LEVEL_WITH_STOP.fullmatch(word) is not None
 
 
-_LEVEL_WITH_STOP = re.compile(r"[CTLS]?\d{1,2}\.", re.IGNORECASE)
+# A spinal level ("C5", "L4"), and the end of a range after one ("C6" of "C5-C6", "6" of "C5-6").
+SPINAL_LEVEL = r"[CTLS]\d{1,2}"
+LEVEL_RANGE_END = r"[CTLS]?\d{1,2}"
+_LEVEL_WITH_STOP = re.compile(rf"{LEVEL_RANGE_END}\.", re.IGNORECASE)
 
 
 @lru_cache(maxsize=100_000)  # words repeat: the ranker normalises ~20 per code text

@@ -30,7 +30,7 @@ from . import resources
 from .coding import MAX_TERM_WORDS, CodeBook, load_codebook, suggest_codes
 from .lexicon import longest_matches, phrase_matcher
 from .mentions import MODEL_KEY
-from .normalize import SKIPPABLE, term_key
+from .normalize import LEVEL_RANGE_END, SKIPPABLE, SPINAL_LEVEL, term_key
 from .ranking import VAGUE_SCORE
 from .sites import widen_to_site
 from .types import CodeSuggestion
@@ -53,7 +53,7 @@ _WORD_CACHE_SIZE = 200_000  # (NORM, ORTH) hashes -> (skippable, norm); bounded 
 # Words that negate what follows and are never the first word of a problem's name.
 _LEADING_NEGATIONS = frozenset({"no", "not", "without", "never", "neither", "nor", "denies"})
 # A spinal level alone ("C6-C7", "L5-S1"): where a finding is, not the finding (was M50.923).
-_LEVEL_PATTERN = r"[CTLS]\d{1,2}(?:\s*-\s*[CTLS]?\d{1,2})?"
+_LEVEL_PATTERN = rf"{SPINAL_LEVEL}(?:\s*-\s*{LEVEL_RANGE_END})?"
 # A spinal level, or a list of them ("C5-C6 and C6-C7"): where a problem is, not one.
 _SPINAL_LEVEL = re.compile(
     rf"{_LEVEL_PATTERN}(?:\s*(?:,|and|through|to)\s*{_LEVEL_PATTERN})*", re.IGNORECASE

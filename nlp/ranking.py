@@ -14,6 +14,7 @@ Results are cached per normalised mention text. Nothing here logs mention text.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -98,11 +99,13 @@ class Suggester:
         for term, code in resources.read_tsv("problem_synonyms.tsv"):
             self.curated.setdefault(term_key(term), code)
         # Codes that say "congenital" (coding_words.json, "congenital"): ~1,000 Q codes and a few
-        # others ("congenital syphilis").
+        # others ("congenital syphilis"). Normalising all 74,719 descriptions took 0.4 s of
+        # start-up; only those containing one of the words are normalised.
+        says = re.compile("|".join(sorted(CONGENITAL)))
         self.congenital = frozenset(
             code
             for code, text in book.descriptions.items()
-            if not CONGENITAL.isdisjoint(term_key(text).split())
+            if says.search(text.lower()) and not CONGENITAL.isdisjoint(term_key(text).split())
         )
 
     def _rerank(
@@ -296,7 +299,7 @@ class Suggester:
             for code, score in out.items()
         )
         specific = self._is_specific(suggestions, expanded)
-        if without_history_prefix(written):  # as extract codes "history of X" (pipeline.py)
+        if key != written:  # "history of X", as extract codes it (pipeline.py)
             suggestions = self.as_asserted(suggestions, "historical")[:k]
         return CodingResult(suggestions, specific)
 

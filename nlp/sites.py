@@ -26,9 +26,9 @@ from collections.abc import Iterator
 
 from spacy.tokens import Doc, Span
 
-from .code_words import DETERMINERS, METASTASIS_WORDS
+from .code_words import DETERMINERS, DISC_WORDS, METASTASIS_WORDS
 from .coding import is_specific, suggest_codes
-from .normalize import term_key
+from .normalize import LEVEL_RANGE_END, SPINAL_LEVEL, term_key
 from .ranking import VAGUE_SCORE
 from .types import CodeSuggestion
 
@@ -52,9 +52,9 @@ UNSPECIFIED_SITE = frozenset({"C79.9", "C80.1"})
 # of the pulmonary vessels.
 _NOT_SITE_WORDS = frozenset({"vessel", "vessels"})
 _OF = frozenset({"of"})
-_SPINE = frozenset(term_key("disc disk pulposus herniation herniated stenosis spondylosis").split())
-_LEVEL = re.compile(r"[CTLS]\d{1,2}(?:-[CTLS]?\d{1,2})?\.?", re.IGNORECASE)
-_LEVEL_TO = re.compile(r"[CTLS]?\d{1,2}\.?", re.IGNORECASE)
+_SPINE = DISC_WORDS | frozenset(term_key("stenosis spondylosis").split())
+_LEVEL = re.compile(rf"{SPINAL_LEVEL}(?:-{LEVEL_RANGE_END})?\.?", re.IGNORECASE)
+_LEVEL_TO = re.compile(rf"{LEVEL_RANGE_END}\.?", re.IGNORECASE)
 _LEVEL_LINKS = frozenset({",", "at", "of", "in"})
 _TO = frozenset({"of", "to", "in", "involving"})  # where a metastasis is
 
