@@ -52,6 +52,10 @@ class Settings:
     medical_wordlist: str = "auto"
     """Dictation: medical spelling list(s) whose words may replace non-words (`auto`: Hunspell's
     `hunspell-en-med` when installed; empty: none; or `.dic`/word-list paths, `:`-separated)."""
+    acoustic_checks: int = 6
+    """Dictation: proposed corrections per 30 s window that the recogniser scores against the
+    audio (each costs two short decoder passes); 0 turns the check off, and the lexicon's
+    proposals are then taken on spelling and sound alone."""
     workers: int = 2
     """Worker threads in `chartdrop watch` and `process`: documents read at once (two short
     dictations decode side by side on the CPU, see `whisper_decode_threads`)."""

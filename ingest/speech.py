@@ -22,6 +22,7 @@ import numpy as np
 from chartdrop.settings import Settings
 
 from . import sound_alike
+from .acoustic_check import Check, Checks, WindowChecker
 from .audio_chunks import SAMPLE_RATE, DecodeStats, pcm_chunks, quiet_cut
 from .bigrams import load_counts
 from .skipped_speech import (
@@ -37,10 +38,11 @@ from .skipped_speech import (
 )
 from .transcript import finish
 from .types import DocumentKind, Segment, TextResult, Word
-from .vocabulary import load_lexicon
+from .vocabulary import correct_words, load_lexicon
 from .whisper_model import (
     SpeechModelError,
     cap_malloc_arenas,
+    check_windows,
     cpu_threads,
     load_problem,
     load_whisper,
@@ -210,7 +212,9 @@ class Transcriber:
         pool = self._decode_pool()
         skipped = _Skipped()
 
-        def decode(part: np.ndarray) -> list[Any]:
+        checks: dict[Word, tuple[Check, ...]] = {}
+
+        def decode(part: np.ndarray) -> _Decoded:
             return pool.submit(_decode, model, part, language, settings).result()
 
         for offset, samples in pcm_chunks(Path(path), settings.max_audio_minutes * 60, stats):
@@ -221,11 +225,13 @@ class Transcriber:
             jobs = [pool.submit(_decode, model, part, language, settings) for _, part in parts]
             decoded = [job.result() for job in jobs]
             found = [
-                _segment(seg, offset + start)
-                for (start, _), raw in zip(parts, decoded, strict=True)
-                for seg in _guarded(raw, counts)
+                _segment(seg, offset + start, done.checks, checks)
+                for (start, _), done in zip(parts, decoded, strict=True)
+                for seg in _guarded(done.segments, counts)
             ]
-            segments.extend(_decode_skipped(decode, samples, offset, found, counts, skipped))
+            segments.extend(
+                _decode_skipped(decode, samples, offset, found, counts, skipped, checks)
+            )
         warnings = list(stats.warnings)
         if skipped.recovered:
             warnings.append(
@@ -242,7 +248,7 @@ class Transcriber:
         # Lexicon correction assumes English clinical dictation.
         english = (language or "en").startswith("en")
         lexicon = load_lexicon(settings.site_terms_file, settings.medical_wordlist)
-        done = finish(segments, lexicon if english else None)
+        done = finish(segments, lexicon if english else None, checks)
         if done.low_confidence_words:
             warnings.append(f"{done.low_confidence_words} low-confidence word(s) to check")
         if done.corrections:
@@ -263,8 +269,33 @@ class Transcriber:
         )
 
 
-def _decode(model: Any, samples: np.ndarray, language: str | None, settings: Settings) -> list[Any]:
-    """All of faster-whisper's segments for these samples (its generator, run out)."""
+@dataclass
+class _Decoded:
+    segments: list[Any]  # faster-whisper's
+    checks: Checks  # proposed corrections scored by the recogniser (acoustic_check.py)
+
+
+def _decode(model: Any, samples: np.ndarray, language: str | None, settings: Settings) -> _Decoded:
+    """All of faster-whisper's segments for these samples (its generator, run out), with
+    the recogniser's scores of the corrections proposed for their words."""
+    checker = None
+    if settings.acoustic_checks > 0 and (language or "en").startswith("en"):
+        lexicon = load_lexicon(settings.site_terms_file, settings.medical_wordlist)
+        checker = WindowChecker(
+            lambda words: correct_words(words, lexicon)[1], settings.acoustic_checks
+        )
+    check_windows(checker)
+    try:
+        return _Decoded(
+            _transcribe(model, samples, language, settings), checker.found if checker else {}
+        )
+    finally:
+        check_windows(None)
+
+
+def _transcribe(
+    model: Any, samples: np.ndarray, language: str | None, settings: Settings
+) -> list[Any]:
     raw, _info = model.transcribe(
         samples,
         language=language,
@@ -296,12 +327,13 @@ class _Skipped:
 
 
 def _decode_skipped(
-    decode: Callable[[np.ndarray], list[Any]],
+    decode: Callable[[np.ndarray], _Decoded],
     samples: np.ndarray,
     offset: float,
     found: list[Segment],
     counts: _GuardCounts,
     skipped: _Skipped,
+    checks: dict[Word, tuple[Check, ...]],
 ) -> list[Segment]:
     """`found`, a chunk's segments, with the speech the recogniser went past decoded again on
     its own and put in its place (see skipped_speech.py); stretches that still give no words
@@ -314,8 +346,11 @@ def _decode_skipped(
         if heard_speech_seconds(samples[first:last]) < MIN_SPEECH_SECONDS:
             continue
         start = offset + first / SAMPLE_RATE
-        raw = decode(samples[first:last])
-        new = within([_segment(seg, start) for seg in _guarded(raw, counts)], span)
+        again = decode(samples[first:last])
+        new = [
+            _segment(seg, start, again.checks, checks) for seg in _guarded(again.segments, counts)
+        ]
+        new = within(new, span)
         if not new:
             skipped.unheard.append(span)
         elif not repeats_neighbours(new, out, span):
@@ -348,7 +383,15 @@ def _parts(samples: np.ndarray, decoders: int) -> list[tuple[float, np.ndarray]]
     return [(a / SAMPLE_RATE, samples[a:b]) for a, b in itertools.pairwise(cuts) if b > a]
 
 
-def _segment(seg: Any, offset: float) -> Segment:
+def _segment(
+    seg: Any,
+    offset: float,
+    found: Checks | None = None,
+    checks: dict[Word, tuple[Check, ...]] | None = None,
+) -> Segment:
+    """Our Segment for faster-whisper's `seg`, its times moved by `offset`; the checks in
+    `found` of its words are put in `checks` under our Words."""
+    kept = [w for w in seg.words or () if w.word.strip()]
     words = tuple(
         Word(
             text=w.word.strip(),
@@ -357,9 +400,13 @@ def _segment(seg: Any, offset: float) -> Segment:
             end=round(w.end + offset, 3),
             space_before=n == 0 or w.word[:1].isspace(),
         )
-        for n, w in enumerate(seg.words or ())
-        if w.word.strip()
+        for n, w in enumerate(kept)
     )
+    if found and checks is not None:
+        for w, word in zip(kept, words, strict=True):
+            made = found.get((w.word, float(w.probability)))
+            if made:
+                checks[word] = made
     if words:
         confidence = sum(w.confidence for w in words) / len(words)
     else:

@@ -9,9 +9,10 @@ words in order across all segments.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
+from .acoustic_check import Check
 from .dictation import format_dictation
 from .types import Correction, FormattedToken, Segment, Word
 from .vocabulary import Lexicon, correct_words
@@ -28,15 +29,20 @@ class Finished:
     low_confidence_words: int
 
 
-def finish(segments: Sequence[Segment], lexicon: Lexicon | None) -> Finished:
-    """Correct (when a lexicon is given) and format the dictation in `segments`."""
+def finish(
+    segments: Sequence[Segment],
+    lexicon: Lexicon | None,
+    checks: Mapping[Word, Sequence[Check]] | None = None,
+) -> Finished:
+    """Correct (when a lexicon is given; see correct_words for `checks`) and format the
+    dictation in `segments`."""
     raw_text = " ".join(s.text for s in segments if s.text).strip()
     words: list[Word] = [w for s in segments for w in s.words]
     owner: list[int] = [k for k, s in enumerate(segments) for _ in s.words]
     corrections: list[Correction] = []
     corrected = words
     if lexicon is not None:
-        corrected, corrections = correct_words(words, lexicon)
+        corrected, corrections = correct_words(words, lexicon, checks=checks)
     formatted = format_dictation(corrected)
     by_segment: list[list[FormattedToken]] = [[] for _ in segments]
     for token in formatted.tokens:

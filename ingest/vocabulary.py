@@ -26,6 +26,7 @@ from rapidfuzz.distance import Levenshtein
 
 from chartdrop.nlp import resources
 
+from .acoustic_check import VETO_NATS, Check, check_for
 from .context_words import context_corrections
 from .numbers_spoken import DIGIT_WORDS
 from .phrases import phrase_corrections, window_correction
@@ -173,17 +174,13 @@ def load_lexicon(site_terms_file: str = "", medical_wordlist: str = "auto") -> L
     return build_lexicon(site, everyday_english(), dictionary)
 
 
-def correct_words(
+def proposals(
     words: Sequence[Word],
     lexicon: Lexicon,
     threshold: float = THRESHOLD,
     min_score: float = MIN_SCORE,
-) -> tuple[list[Word], list[Correction]]:
-    """`words` with low-confidence windows replaced by lexicon terms, and the changes.
-
-    A replaced window keeps its length: its first word carries the term (with the
-    window's times), the rest become empty words, so word indices stay valid.
-    """
+) -> list[Correction]:
+    """Every correction proposed for `words`, overlapping ones included, best first."""
     candidates: list[Correction] = []
     for n in range(1, MAX_WINDOW + 1):
         for i in range(len(words) - n + 1):
@@ -203,16 +200,34 @@ def correct_words(
             candidates.append(c)
         elif c.score > candidates[same].score:
             candidates[same] = replace(candidates[same], score=c.score)
-    # Best first; a window overlapping a better one is dropped.
     candidates.sort(key=lambda c: (-c.score, c.first_word))
+    return candidates
+
+
+def correct_words(
+    words: Sequence[Word],
+    lexicon: Lexicon,
+    threshold: float = THRESHOLD,
+    min_score: float = MIN_SCORE,
+    checks: Mapping[Word, Sequence[Check]] | None = None,
+) -> tuple[list[Word], list[Correction]]:
+    """`words` with low-confidence windows replaced by lexicon terms, and the changes.
+
+    With `checks` (the recogniser's scores of proposals, acoustic_check.py), a proposal it
+    finds far less likely than what it heard is not made, and its words stay as heard. A
+    replaced window keeps its length: its first word carries the term (with the window's
+    times), the rest become empty words, so word indices stay valid.
+    """
+    # Best first; a window overlapping a better one is dropped.
     taken: set[int] = set()
     chosen: list[Correction] = []
-    for c in candidates:
+    for c in proposals(words, lexicon, threshold, min_score):
         span = set(range(c.first_word, c.last_word + 1))
         if span & taken:
             continue
         taken |= span
-        chosen.append(c)
+        if checks is None or not _vetoed(c, check_for(checks, words, c)):
+            chosen.append(c)
     chosen.sort(key=lambda c: c.first_word)
     out = list(words)
     for c in chosen:
@@ -230,8 +245,19 @@ def correct_words(
     return out, chosen
 
 
+def _vetoed(c: Correction, check: Check | None) -> bool:
+    """Whether the recogniser's check of proposal `c` rules it out (None: not checked)."""
+    # A compound sounds the same joined or split; only its tokens differ.
+    return check is not None and check.nats < VETO_NATS and c.source != "compound"
+
+
 def _candidate(
-    words: Sequence[Word], i: int, n: int, lexicon: Lexicon, threshold: float, min_score: float
+    words: Sequence[Word],
+    i: int,
+    n: int,
+    lexicon: Lexicon,
+    threshold: float,
+    min_score: float,
 ) -> Correction | None:
     window = words[i : i + n]
     if any(not w.text.strip() for w in window):

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,13 @@ def cap_malloc_arenas(arenas: int = MALLOC_ARENAS) -> None:
 _after_alignment = threading.local()
 
 
+def check_windows(checker: Callable[..., None] | None) -> None:
+    """Have `checker(model, segments, tokenizer, encoder_output)` called on this thread after
+    each window's words are aligned, while its encoded audio is at hand (acoustic_check.py);
+    None stops it. Needs use_timestamp_seek's hook."""
+    _after_alignment.checker = checker
+
+
 def use_timestamp_seek() -> bool:
     """Make faster-whisper seek by predicted timestamps with word timestamps on (see above).
     Idempotent; False (and a warning) when this faster-whisper has not the expected shape."""
@@ -149,6 +157,9 @@ def use_timestamp_seek() -> bool:
     def add_word_timestamps(self: Any, *args: Any, **kwargs: Any) -> Any:
         result = original_align(self, *args, **kwargs)
         _after_alignment.flag = True
+        checker = getattr(_after_alignment, "checker", None)
+        if checker is not None and len(args) >= 3:  # (segments, tokenizer, encoder_output)
+            checker(self, args[0], args[1], args[2])
         return result
 
     def get_end(segments: Any) -> Any:

@@ -7,6 +7,7 @@ import pytest
 from faster_whisper import decode_audio
 
 from chartdrop.ingest import speech
+from chartdrop.ingest.acoustic_check import Check
 from chartdrop.ingest.skipped_speech import (
     GAP_SECONDS,
     insert,
@@ -86,12 +87,13 @@ def test_skipped_speech_is_decoded_again_and_silence_is_not(
     found = [segment(*words[cut:])]
     calls: list[float] = []
 
-    def decode(part: np.ndarray) -> list[object]:
+    def decode(part: np.ndarray) -> speech._Decoded:
         calls.append(len(part) / SAMPLE_RATE)
         return speech._decode(transcriber.model, part, "en", transcriber.settings)
 
     skipped = speech._Skipped()
-    out = speech._decode_skipped(decode, samples, 0.0, found, speech._GuardCounts(), skipped)
+    counts = speech._GuardCounts()
+    out = speech._decode_skipped(decode, samples, 0.0, found, counts, skipped, {})
     assert len(calls) == 1 and calls[0] < words[cut].start + 1  # the stretch, not the silence
     assert skipped.recovered == [(0.0, words[cut].start)] and skipped.unheard == []
     text = " ".join(s.text for s in out).lower()
@@ -112,9 +114,11 @@ def test_speech_that_gives_no_words_again_is_reported(
         found: list[Segment],
         counts: speech._GuardCounts,
         skipped: speech._Skipped,
+        checks: dict[Word, tuple[Check, ...]],
     ) -> list[Segment]:
         # The recogniser's words all lost, and a decoding again giving none either.
-        return original(lambda part: [], samples, offset, [], counts, skipped)
+        nothing = speech._Decoded([], {})
+        return original(lambda part: nothing, samples, offset, [], counts, skipped, checks)
 
     monkeypatch.setattr(speech, "_decode_skipped", losing_every_word)
     result = transcriber.transcribe(path)

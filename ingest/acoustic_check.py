@@ -1,0 +1,146 @@
+"""Whisper's own say on a correction the lexicon proposes.
+
+The lexicon proposes a medical term for low-confidence words by spelling and sound alone
+(vocabulary.py); it cannot hear. Whisper can: while a 30 s window's encoded audio is still
+at hand (right after faster-whisper aligns the window's words), each correction that would
+be made in the window is forced through the decoder twice, as heard and as corrected, with
+a few heard words either side, over the stretch of encoded audio those words span. The
+difference of the two log-probabilities (`Check.nats`) says how much less likely the
+recogniser finds the correction than what it wrote: near 0 for "tricusted" -> "tricuspid",
+far below for "hematuria sunset" -> "hemodialysis". vocabulary.correct_words does not make
+a correction that scores below VETO_NATS; its words stay as heard.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .types import Correction, Word
+
+VETO_NATS = -8.0  # a correction this much less likely than the heard words is not made
+CONTEXT_BEFORE = 6  # heard words before and after a proposal, forced with it
+CONTEXT_AFTER = 3
+MAX_CHECKS = 6  # corrections checked per 30 s window, best first (the acoustic_checks setting)
+FRAMES_PER_SECOND = 50  # Whisper's encoder output: one frame per 20 ms
+MARGIN_FRAMES = 25  # audio kept either side of the context words (word times are rough)
+_TRAILING = re.compile(r"[.,;:?!]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One proposal as Whisper scored it."""
+
+    words: int  # how many recognised words it replaces, from the keyed first one
+    replacement: str  # lower case
+    nats: float  # log-probability of the corrected words minus that of the heard ones
+
+
+# The checks of one decoding, keyed by their first word as faster-whisper gave it (its text,
+# leading space included, and its probability): the word's times change afterwards, when
+# faster-whisper maps them back from the voice-activity-filtered audio.
+Checks = dict[tuple[str, float], tuple[Check, ...]]
+
+
+def check_for(
+    checks: Mapping[Word, Sequence[Check]], words: Sequence[Word], c: Correction
+) -> Check | None:
+    """The check made of correction `c` on `words`, if there is one."""
+    n = c.last_word - c.first_word + 1
+    replacement = c.replacement.lower()
+    for check in checks.get(words[c.first_word], ()):
+        if check.words == n and check.replacement == replacement:
+            return check
+    return None
+
+
+class WindowChecker:
+    """Called by whisper_model's alignment hook for each decoded window; collects `found`.
+
+    `propose` gives the corrections that would be made in a window's words."""
+
+    def __init__(
+        self, propose: Callable[[list[Word]], list[Correction]], limit: int = MAX_CHECKS
+    ) -> None:
+        self.propose = propose
+        self.limit = limit
+        self.found: Checks = {}
+
+    def __call__(
+        self, model: Any, batch: Sequence[Sequence[dict]], tokenizer: Any, encoder_output: Any
+    ) -> None:
+        for index, subsegments in enumerate(batch):
+            if not subsegments:
+                continue
+            raw = [w for sub in subsegments for w in sub.get("words", ()) if w["word"].strip()]
+            if not raw:
+                continue
+            window_start = subsegments[0]["seek"] / (2 * FRAMES_PER_SECOND)
+            words = [
+                Word(
+                    text=w["word"].strip(),
+                    confidence=float(w["probability"]),
+                    space_before=n == 0 or w["word"][:1].isspace(),
+                )
+                for n, w in enumerate(raw)
+            ]
+            # A compound sounds the same joined or split: nothing to hear (see vocabulary).
+            made = [c for c in self.propose(words) if c.source != "compound"]
+            proposals = sorted(made, key=lambda c: -c.score)[: self.limit]
+            for c in proposals:
+                nats = self._nats(model, tokenizer, encoder_output, index, raw, c, window_start)
+                if nats is None:
+                    continue
+                key = (raw[c.first_word]["word"], float(raw[c.first_word]["probability"]))
+                check = Check(c.last_word - c.first_word + 1, c.replacement.lower(), round(nats, 2))
+                self.found[key] = (*self.found.get(key, ()), check)
+
+    @staticmethod
+    def _nats(
+        model: Any,
+        tokenizer: Any,
+        encoder_output: Any,
+        index: int,
+        raw: Sequence[dict],
+        c: Correction,
+        window_start: float,
+    ) -> float | None:
+        lo = max(0, c.first_word - CONTEXT_BEFORE)
+        hi = min(len(raw), c.last_word + 1 + CONTEXT_AFTER)
+        before = "".join(w["word"] for w in raw[lo : c.first_word])
+        after = "".join(w["word"] for w in raw[c.last_word + 1 : hi])
+        replaced = "".join(w["word"] for w in raw[c.first_word : c.last_word + 1])
+        trailing = _TRAILING.search(replaced.strip())
+        fixed = " " + c.replacement + (trailing.group(0) if trailing else "")
+        first = max(0, int((raw[lo]["start"] - window_start) * FRAMES_PER_SECOND) - MARGIN_FRAMES)
+        last = int((raw[hi - 1]["end"] - window_start) * FRAMES_PER_SECOND) + MARGIN_FRAMES
+        audio = _frames(encoder_output, index, first, last, copies=2)
+        if audio is None:
+            return None
+        heard, corrected = _log_probs(
+            model, tokenizer, audio, [before + replaced + after, before + fixed + after]
+        )
+        return corrected - heard
+
+
+def _frames(encoder_output: Any, index: int, first: int, last: int, copies: int) -> Any:
+    """Encoder frames first..last of batch item `index`, `copies` times over as a batch.
+    CPU only: on a GPU the output stays there, and the check is skipped (None)."""
+    import ctranslate2
+    import numpy as np
+
+    if getattr(encoder_output, "device", "cpu") != "cpu":
+        return None
+    frames = np.asarray(encoder_output)[index : index + 1, first : max(last, first + 1)]
+    return ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(frames, copies, 0)))
+
+
+def _log_probs(model: Any, tokenizer: Any, audio: Any, texts: list[str]) -> list[float]:
+    """Each text's log-probability over `audio` (a batch of one copy per text)."""
+    tokens = [tokenizer.encode(text) for text in texts]
+    frames = [2 * audio.shape[1]] * len(texts)  # num_frames counts mel frames, two per encoded
+    results = model.model.align(audio, tokenizer.sot_sequence, tokens, frames)
+    return [sum(math.log(max(p, 1e-10)) for p in r.text_token_probs) for r in results]
