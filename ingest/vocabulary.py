@@ -105,6 +105,7 @@ class Lexicon:
     by_letters: Mapping[str, Term] = field(default_factory=dict)
     curated: int = 0  # terms[:curated] come from the lexicons and site list, the rest
     # from the medical word list (which only ever replaces non-words)
+    runs: frozenset[str] = frozenset()  # 2-3 word runs inside curated terms ("end stage")
 
 
 def _letters(text: str) -> str:
@@ -152,6 +153,13 @@ def build_lexicon(
         seen[letters] = Term(text=text, source=source, key=_key(letters), letters=letters)
     terms = tuple(seen.values())
     common_set = everyday - frozenset(seen)
+    runs = {
+        " ".join(_letters(w) for w in split[k : k + n])
+        for text, _ in rows
+        for split in (text.split(),)
+        for n in (2, 3)
+        for k in range(len(split) - n + 1)
+    }
     return Lexicon(
         terms=terms,
         keys=tuple(t.key for t in terms),
@@ -159,6 +167,7 @@ def build_lexicon(
         common=common_set,
         by_letters=seen,
         curated=sum(1 for t in terms if t.source != "dictionary"),
+        runs=frozenset(runs),
     )
 
 
@@ -270,8 +279,12 @@ def _candidate(
     mean = sum(w.confidence for w in window) / n
     joined = lexicon.by_letters.get(letters)
     if joined is not None:
-        # "cardio version" is "cardioversion": the words were heard right, only split.
-        return _compound(joined, i, window) if n > 1 else None
+        # "cardio version" is "cardioversion": the words were heard right, only split. But
+        # words that run so in a curated term are not a spelling list's glued form
+        # ("peripheral vascular" disease, "end stage" renal disease).
+        if n == 1 or " ".join(_letters(w.text) for w in window) in lexicon.runs:
+            return None
+        return _compound(joined, i, window)
     if any(w.confidence >= CONFIDENT for w in window):
         return None
     # A non-word ("tricusted") is certainly wrong: any medical word may replace it. A

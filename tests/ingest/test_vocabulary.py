@@ -111,6 +111,18 @@ def test_words_split_by_the_recogniser_are_joined_even_when_confident(tmp_path: 
     assert done.text.lower().startswith("echotexture") and len(done.corrections) == 1
 
 
+def test_words_that_run_so_in_a_curated_term_are_not_glued(tmp_path: Path) -> None:
+    """A spelling list's glued form ("peripheralvascular") does not join words that a
+    curated term spells apart ("peripheral vascular disease", "end stage renal disease")."""
+    lexicon = load_lexicon("", medical_dic(tmp_path, "peripheralvascular", "endstage"))
+    for spoken in (
+        "history/0.9 of/0.9 peripheral/0.99 vascular/0.17 disease/0.99",
+        "end/0.9 -stage/0.9 renal/0.9",
+    ):
+        fixed, corrections = correct_words(words(spoken), lexicon)
+        assert corrections == [] and fixed == words(spoken)
+
+
 def test_non_word_is_replaced_from_the_medical_dictionary(tmp_path: Path) -> None:
     lexicon = load_lexicon("", medical_dic(tmp_path, "ureteroscopy/S", "lithotripsy/SD"))
     # Not a word at all: fixed even at middling confidence (below CONFIDENT).
