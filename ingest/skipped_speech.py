@@ -15,13 +15,13 @@ it is taken for such a misplacement and dropped.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 
 from .audio_chunks import SAMPLE_RATE
+from .guard import normalized
 from .types import Segment, Word
 
 Span = tuple[float, float]  # seconds from the recording's start
@@ -80,8 +80,8 @@ def repeats_neighbours(new: Sequence[Segment], segments: Sequence[Segment], span
     """Whether the words of `new` are mostly words recognised within NEIGHBOUR_SECONDS of
     `span` already."""
     lo, hi = span[0] - NEIGHBOUR_SECONDS, span[1] + NEIGHBOUR_SECONDS
-    near = {_key(w) for s in segments for w in s.words if w.end >= lo and w.start <= hi}
-    words = [_key(w) for s in new for w in s.words]
+    near = {normalized(w.text) for s in segments for w in s.words if w.end >= lo and w.start <= hi}
+    words = [normalized(w.text) for s in new for w in s.words]
     repeated = sum(1 for key in words if key in near)
     return bool(words) and repeated > MAX_REPEATED_SHARE * len(words)
 
@@ -107,7 +107,3 @@ def _clock(seconds: float) -> str:
 
 def _middle(word: Word) -> float:
     return ((word.start or 0.0) + (word.end or 0.0)) / 2
-
-
-def _key(word: Word) -> str:
-    return re.sub(r"[^a-z0-9]", "", word.text.lower())

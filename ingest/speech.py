@@ -11,7 +11,7 @@ import logging
 import math
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +25,7 @@ from . import sound_alike
 from .acoustic_check import Check, Checks, WindowChecker
 from .audio_chunks import SAMPLE_RATE, DecodeStats, pcm_chunks, quiet_cut
 from .bigrams import load_counts
+from .guard import GuardCounts, guarded
 from .skipped_speech import (
     MARGIN_SECONDS,
     MIN_SPEECH_SECONDS,
@@ -62,57 +63,8 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-# Whisper invents text on silence and noise ("Thank you.", "you"); a segment the
-# model itself thinks is non-speech and is unsure about is dropped.
-NO_SPEECH_PROB = 0.6
-LOW_AVG_LOGPROB = -1.0
-REPEAT_RUN = 3  # identical consecutive segments from this many on are a decoding loop
 MIN_PART_SECONDS = 60.0  # a chunk is decoded in parts no shorter than this (see _parts)
 SPLIT_SEARCH_SECONDS = 6  # a part boundary is the quietest 100 ms this close to an even share
-
-# ---------------------------------------------------------------- hallucination guard
-
-
-@dataclass
-class _GuardCounts:
-    non_speech: int = 0
-    repeats: int = 0
-
-
-def _guarded(segments: Iterable[Any], counts: _GuardCounts) -> Iterator[Any]:
-    """Drop probable non-speech segments and collapse runs of identical segments.
-
-    Streams: holds at most REPEAT_RUN - 1 segments while a run of repeats is open.
-    """
-    run: list[Any] = []
-    run_key = None
-    run_len = 0
-    for seg in segments:
-        if seg.no_speech_prob > NO_SPEECH_PROB and seg.avg_logprob < LOW_AVG_LOGPROB:
-            counts.non_speech += 1
-            continue
-        key = _norm(seg.text)
-        if not key:  # punctuation-only output (")))...") is a decoding failure
-            counts.non_speech += 1
-            continue
-        if key == run_key:
-            run_len += 1
-            if run_len < REPEAT_RUN:
-                run.append(seg)
-            elif run_len == REPEAT_RUN:
-                counts.repeats += len(run)  # the held second copy, and this third one
-                run = run[:1]
-            else:
-                counts.repeats += 1
-            continue
-        yield from run
-        run, run_key, run_len = [seg], key, 1
-    yield from run
-
-
-def _norm(text: str) -> str:
-    return " ".join("".join(c for c in text.lower() if c.isalnum() or c.isspace()).split())
-
 
 # --------------------------------------------------------------------- transcriber
 
@@ -205,7 +157,7 @@ class Transcriber:
         """The dictation at `path` as text. Silence gives empty text, not an error."""
         settings = settings or self.settings
         stats = DecodeStats()
-        counts = _GuardCounts()
+        counts = GuardCounts()
         segments: list[Segment] = []
         language = settings.language if settings.language not in ("", "auto") else None
         model = self.model
@@ -227,7 +179,7 @@ class Transcriber:
             found = [
                 _segment(seg, offset + start, done.checks, checks)
                 for (start, _), done in zip(parts, decoded, strict=True)
-                for seg in _guarded(done.segments, counts)
+                for seg in guarded(done.segments, counts)
             ]
             segments.extend(
                 _decode_skipped(decode, samples, offset, found, counts, skipped, checks)
@@ -331,7 +283,7 @@ def _decode_skipped(
     samples: np.ndarray,
     offset: float,
     found: list[Segment],
-    counts: _GuardCounts,
+    counts: GuardCounts,
     skipped: _Skipped,
     checks: dict[Word, tuple[Check, ...]],
 ) -> list[Segment]:
@@ -348,7 +300,7 @@ def _decode_skipped(
         start = offset + first / SAMPLE_RATE
         again = decode(samples[first:last])
         new = [
-            _segment(seg, start, again.checks, checks) for seg in _guarded(again.segments, counts)
+            _segment(seg, start, again.checks, checks) for seg in guarded(again.segments, counts)
         ]
         new = within(new, span)
         if not new:

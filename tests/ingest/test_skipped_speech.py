@@ -8,6 +8,7 @@ from faster_whisper import decode_audio
 
 from chartdrop.ingest import speech
 from chartdrop.ingest.acoustic_check import Check
+from chartdrop.ingest.guard import GuardCounts
 from chartdrop.ingest.skipped_speech import (
     GAP_SECONDS,
     insert,
@@ -92,7 +93,7 @@ def test_skipped_speech_is_decoded_again_and_silence_is_not(
         return speech._decode(transcriber.model, part, "en", transcriber.settings)
 
     skipped = speech._Skipped()
-    counts = speech._GuardCounts()
+    counts = GuardCounts()
     out = speech._decode_skipped(decode, samples, 0.0, found, counts, skipped, {})
     assert len(calls) == 1 and calls[0] < words[cut].start + 1  # the stretch, not the silence
     assert skipped.recovered == [(0.0, words[cut].start)] and skipped.unheard == []
@@ -112,7 +113,7 @@ def test_speech_that_gives_no_words_again_is_reported(
         samples: np.ndarray,
         offset: float,
         found: list[Segment],
-        counts: speech._GuardCounts,
+        counts: GuardCounts,
         skipped: speech._Skipped,
         checks: dict[Word, tuple[Check, ...]],
     ) -> list[Segment]:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -10,8 +9,6 @@ import pytest
 from chartdrop.ingest.speech import (
     SpeechModelError,
     Transcriber,
-    _GuardCounts,
-    _guarded,
     cpu_threads,
     resolve_device,
     resolve_model,
@@ -92,28 +89,6 @@ def test_chunked_decoding_keeps_timestamps(transcriber: Transcriber, tmp_path: P
     assert len(chunks) >= 2
     assert chunks[1][0] == pytest.approx(len(chunks[0][1]) / speech.SAMPLE_RATE)
     assert sum(len(c) for _, c in chunks) / speech.SAMPLE_RATE == pytest.approx(stats.decoded_s)
-
-
-def _seg(text: str, no_speech: float = 0.1, logprob: float = -0.3) -> SimpleNamespace:
-    return SimpleNamespace(text=text, no_speech_prob=no_speech, avg_logprob=logprob)
-
-
-def test_guard_drops_non_speech_and_collapses_loops() -> None:
-    counts = _GuardCounts()
-    segments = [
-        _seg("Thank you.", no_speech=0.9, logprob=-1.4),  # classic silence hallucination
-        _seg("Patient seen."),
-        _seg("No."),
-        _seg("No."),  # a genuine double stays
-        _seg("Plan is rest."),
-        *[_seg("Plan is rest!") for _ in range(5)],  # a decoding loop
-        _seg(")))))))"),
-        _seg("Follow up."),
-    ]
-    kept = [s.text for s in _guarded(iter(segments), counts)]
-    assert kept == ["Patient seen.", "No.", "No.", "Plan is rest.", "Follow up."]
-    assert counts.non_speech == 2
-    assert counts.repeats == 5
 
 
 def test_model_resolution() -> None:
