@@ -15,6 +15,7 @@ technician.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -27,6 +28,7 @@ from rapidfuzz.distance import Levenshtein
 from chartdrop.nlp import resources
 
 from .acoustic_check import VETO_NATS, Check, check_for
+from .bigrams import load_counts
 from .context_words import context_corrections
 from .numbers_spoken import DIGIT_WORDS
 from .phrases import phrase_corrections, window_correction
@@ -40,6 +42,8 @@ MIN_SCORE = 0.78  # similarity needed for a replacement (context bonus included)
 COMMON_SCORE = 0.86  # ... when every word of the phrase is everyday English
 CONTEXT_BONUS = 0.06
 MAX_WINDOW = 3
+USAGE_WEIGHT = 0.1  # a common clinical term's edge over an as-alike rare one (see _usage)
+USAGE_FULL = 1000  # uses in the clinical word counts that earn the whole edge
 
 _LEXICONS = (
     ("medications.tsv", "medication"),
@@ -313,7 +317,9 @@ def _candidate(
         for _, sound, index in near
         for term in (lexicon.terms[index],)
     ]
-    score, term = max(scored, key=lambda pair: pair[0])
+    # Among terms about as alike, the one clinicians use: the spelling list is full of
+    # rarities ("osteoma" for "osteomy", where "ostomy" was said and is 0.02 less alike).
+    score, term = max(scored, key=lambda pair: pair[0] + _usage(pair[1]))
     heard = {_letters(w.text) for w in window}
     if heard & set(term.text.lower().split()) and len(term.text.split()) != n:
         return None  # "elevated" is not "elevated a1c"
@@ -323,6 +329,15 @@ def _candidate(
     if score < (max(min_score, COMMON_SCORE) if everyday else min_score):
         return None
     return window_correction(window, i, term.text, term.source, round(min(score, 1.0), 3))
+
+
+def _usage(term: Term) -> float:
+    """USAGE_WEIGHT times how common the term's rarest word is in clinical dictation (the
+    MTSamples word counts, bigrams.py): 0 for a word never seen, the full weight from
+    USAGE_FULL uses on, on a log scale."""
+    counts = load_counts().unigrams
+    seen = min(counts.get(word, 0) for word in term.text.lower().split())
+    return USAGE_WEIGHT * min(1.0, math.log10(1 + seen) / math.log10(1 + USAGE_FULL))
 
 
 def _compound(term: Term, i: int, window: Sequence[Word]) -> Correction | None:

@@ -123,6 +123,14 @@ def test_words_that_run_so_in_a_curated_term_are_not_glued(tmp_path: Path) -> No
         assert corrections == [] and fixed == words(spoken)
 
 
+def test_among_as_alike_terms_the_one_clinicians_use_wins() -> None:
+    """ "osteoma" is a little closer to "osteomy" than "ostomy" is, but never dictated in
+    the clinical word counts; "cytopenia" likewise loses to "osteopenia"."""
+    for heard, term in (("osteomy", "ostomy"), ("acidopenia", "osteopenia")):
+        _, corrections = correct_words(words(f"{heard}/0.3"), LEX)
+        assert [c.replacement for c in corrections] == [term]
+
+
 def test_non_word_is_replaced_from_the_medical_dictionary(tmp_path: Path) -> None:
     lexicon = load_lexicon("", medical_dic(tmp_path, "ureteroscopy/S", "lithotripsy/SD"))
     # Not a word at all: fixed even at middling confidence (below CONFIDENT).
