@@ -13,11 +13,14 @@ a correction that scores below VETO_NATS; its words stay as heard.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from .types import Correction, Word
 
@@ -28,6 +31,7 @@ MAX_CHECKS = 6  # corrections checked per 30 s window, best first (the acoustic_
 FRAMES_PER_SECOND = 50  # Whisper's encoder output: one frame per 20 ms
 MARGIN_FRAMES = 25  # audio kept either side of the context words (word times are rough)
 _TRAILING = re.compile(r"[.,;:?!]+$")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,9 +72,24 @@ class WindowChecker:
         self.propose = propose
         self.limit = limit
         self.found: Checks = {}
+        self.failed = False
 
     def __call__(
         self, model: Any, batch: Sequence[Sequence[dict]], tokenizer: Any, encoder_output: Any
+    ) -> None:
+        # The check only ever withholds a correction: if it fails, the transcription goes on
+        # and the window's corrections are made unchecked, as with the setting at 0.
+        try:
+            self._check(model, batch, tokenizer, _on_host(encoder_output))
+        except Exception as exc:
+            if not self.failed:
+                log.warning(
+                    "acoustic check failed (%s); corrections made unchecked", type(exc).__name__
+                )
+            self.failed = True
+
+    def _check(
+        self, model: Any, batch: Sequence[Sequence[dict]], tokenizer: Any, encoded: np.ndarray
     ) -> None:
         for index, subsegments in enumerate(batch):
             if not subsegments:
@@ -91,9 +110,7 @@ class WindowChecker:
             made = [c for c in self.propose(words) if c.source != "compound"]
             proposals = sorted(made, key=lambda c: -c.score)[: self.limit]
             for c in proposals:
-                nats = self._nats(model, tokenizer, encoder_output, index, raw, c, window_start)
-                if nats is None:
-                    continue
+                nats = self._nats(model, tokenizer, encoded[index], raw, c, window_start)
                 key = (raw[c.first_word]["word"], float(raw[c.first_word]["probability"]))
                 check = Check(c.last_word - c.first_word + 1, c.replacement.lower(), round(nats, 2))
                 self.found[key] = (*self.found.get(key, ()), check)
@@ -102,12 +119,11 @@ class WindowChecker:
     def _nats(
         model: Any,
         tokenizer: Any,
-        encoder_output: Any,
-        index: int,
+        encoded: np.ndarray,
         raw: Sequence[dict],
         c: Correction,
         window_start: float,
-    ) -> float | None:
+    ) -> float:
         lo = max(0, c.first_word - CONTEXT_BEFORE)
         hi = min(len(raw), c.last_word + 1 + CONTEXT_AFTER)
         before = "".join(w["word"] for w in raw[lo : c.first_word])
@@ -117,30 +133,28 @@ class WindowChecker:
         fixed = " " + c.replacement + (trailing.group(0) if trailing else "")
         first = max(0, int((raw[lo]["start"] - window_start) * FRAMES_PER_SECOND) - MARGIN_FRAMES)
         last = int((raw[hi - 1]["end"] - window_start) * FRAMES_PER_SECOND) + MARGIN_FRAMES
-        audio = _frames(encoder_output, index, first, last, copies=2)
-        if audio is None:
-            return None
+        frames = np.ascontiguousarray(np.stack([encoded[first : max(last, first + 1)]] * 2))
         heard, corrected = _log_probs(
-            model, tokenizer, audio, [before + replaced + after, before + fixed + after]
+            model, tokenizer, frames, [before + replaced + after, before + fixed + after]
         )
         return corrected - heard
 
 
-def _frames(encoder_output: Any, index: int, first: int, last: int, copies: int) -> Any:
-    """Encoder frames first..last of batch item `index`, `copies` times over as a batch.
-    CPU only: on a GPU the output stays there, and the check is skipped (None)."""
-    import ctranslate2
-    import numpy as np
-
+def _on_host(encoder_output: Any) -> np.ndarray:
+    """The encoder output as a host array (batch, frames, width); a GPU's is copied over."""
     if getattr(encoder_output, "device", "cpu") != "cpu":
-        return None
-    frames = np.asarray(encoder_output)[index : index + 1, first : max(last, first + 1)]
-    return ctranslate2.StorageView.from_array(np.ascontiguousarray(np.repeat(frames, copies, 0)))
+        import ctranslate2
+
+        encoder_output = encoder_output.to_device(ctranslate2.Device.cpu)
+    return np.asarray(encoder_output)
 
 
-def _log_probs(model: Any, tokenizer: Any, audio: Any, texts: list[str]) -> list[float]:
-    """Each text's log-probability over `audio` (a batch of one copy per text)."""
+def _log_probs(model: Any, tokenizer: Any, frames: np.ndarray, texts: list[str]) -> list[float]:
+    """Each text's log-probability over encoded `frames` (one copy per text)."""
+    import ctranslate2
+
+    audio = ctranslate2.StorageView.from_array(frames)
     tokens = [tokenizer.encode(text) for text in texts]
-    frames = [2 * audio.shape[1]] * len(texts)  # num_frames counts mel frames, two per encoded
-    results = model.model.align(audio, tokenizer.sot_sequence, tokens, frames)
+    lengths = [2 * frames.shape[1]] * len(texts)  # num_frames counts mel frames, 2 per encoded
+    results = model.model.align(audio, tokenizer.sot_sequence, tokens, lengths)
     return [sum(math.log(max(p, 1e-10)) for p in r.text_token_probs) for r in results]

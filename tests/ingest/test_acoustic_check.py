@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from chartdrop.ingest.acoustic_check import VETO_NATS, Check, WindowChecker
@@ -78,6 +79,23 @@ def test_the_recogniser_scores_the_word_it_heard_far_above_a_wrong_term(
     scores = {c.replacement: c.nats for c in checks}
     assert abs(scores["chills"]) < 1.0  # the heard word itself (its comma aside)
     assert scores["hemodialysis"] < VETO_NATS
+
+
+def test_a_failing_check_leaves_the_corrections_unchecked(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The check only withholds corrections: when it cannot run, nothing is found, one
+    warning says so (without the words) and the transcription is not interrupted."""
+    checker = _proposing("chills", "hemodialysis")
+    window = [
+        [{"seek": 0, "words": [{"word": " chills", "probability": 0.3, "start": 0.5, "end": 1.0}]}]
+    ]
+    for _ in range(2):
+        checker(object(), window, object(), np.zeros((1, 1500, 384), dtype=np.float32))
+    assert checker.failed and checker.found == {}
+    assert [r.getMessage() for r in caplog.records] == [
+        "acoustic check failed (AttributeError); corrections made unchecked"
+    ]
 
 
 def test_checks_reach_the_words_they_were_made_for(
