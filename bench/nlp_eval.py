@@ -88,8 +88,14 @@ def score_ncbi(path: Path, label: str) -> float:
     return overlap[2]
 
 
-def read_brat(ann: Path, text: str) -> tuple[list[tuple[list[Span], str]], int]:
-    """Disease_disorder/Sign_symptom mentions as ([fragments], polarity) and slice mismatches."""
+PROBLEM_KINDS = ("Disease_disorder", "Sign_symptom")
+
+
+def read_brat(
+    ann: Path, text: str, kinds: Iterable[str] = PROBLEM_KINDS
+) -> tuple[list[tuple[list[Span], str]], int]:
+    """Mentions of entity `kinds` as ([fragments], polarity) and slice mismatches."""
+    kinds = frozenset(kinds)
     entities: dict[str, list[Span]] = {}
     event_trigger: dict[str, str] = {}
     polarity: dict[str, str] = {}
@@ -100,7 +106,7 @@ def read_brat(ann: Path, text: str) -> tuple[list[tuple[list[Span], str]], int]:
             kind, _, locs = cols[1].partition(" ")
             frags = [(int(s), int(e)) for s, e in (loc.split() for loc in locs.split(";"))]
             mismatches += " ".join(text[s:e] for s, e in frags) != cols[2]
-            if kind in ("Disease_disorder", "Sign_symptom"):
+            if kind in kinds:
                 entities[cols[0]] = frags
         elif line.startswith("E") and len(cols) >= 2:
             event_trigger[cols[0]] = cols[1].split()[0].split(":")[1]

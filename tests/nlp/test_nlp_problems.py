@@ -64,6 +64,24 @@ def test_codes(extract: Callable[[str], Extraction], text: str, mention: str, co
     assert text[problem.start : problem.end] == problem.text
 
 
+def test_drug_classes_and_studies_are_named_and_markers_are_not_drugs(
+    extract: Callable[[str], Extraction],
+) -> None:
+    result = extract(
+        "She was started on a beta-blocker and corticosteroids after chemotherapy. "
+        "Transthoracic echocardiography and coronary angiography were done; the tumour "
+        "cells stained for cytokeratin and vimentin on histological examination."
+    )
+    meds = [(m.text, m.normalized) for m in result.medications]
+    assert meds == [
+        ("beta-blocker", "beta blocker"),
+        ("corticosteroids", "corticosteroid"),
+        ("chemotherapy", "chemotherapy"),
+    ]
+    procedures = [m.normalized for m in result.procedures]
+    assert procedures == ["echocardiogram", "coronary angiogram", "histopathology"]
+
+
 @pytest.mark.parametrize(
     "text",
     [
