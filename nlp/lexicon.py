@@ -20,6 +20,7 @@ if not Span.has_extension("canonical"):
 
 
 MAX_CACHED_NORMS = 500_000
+MIN_ENDING_WORD = 8  # letters a word needs to be a term by its ending alone ("colostomy")
 
 
 def set_norms(doc: Doc, cache: dict[int, int] | None = None) -> Doc:
@@ -80,11 +81,17 @@ class LexiconMatcher:
     """Mentions from a TSV lexicon (term, canonical name) into doc.spans[group]."""
 
     def __init__(
-        self, nlp: Language, label: str, file: str, single_words: dict[str, str] | None = None
+        self,
+        nlp: Language,
+        label: str,
+        file: str,
+        single_words: dict[str, str] | None = None,
+        endings_file: str = "",
     ) -> None:
         """`single_words`: more one-word terms (normalised term -> canonical name), matched by
         a lookup of each token's norm rather than by the PhraseMatcher (tens of thousands of
-        drug names would take seconds to add to it)."""
+        drug names would take seconds to add to it). `endings_file`: word endings that make
+        any long enough word a term, and the words excepted (see procedure_endings.txt)."""
         self.label = label
         self.group = MENTION_GROUPS[label]
         entries: dict[str, list[str]] = {}
@@ -94,6 +101,10 @@ class LexiconMatcher:
         self.matcher = phrase_matcher(nlp, entries)
         strings = nlp.vocab.strings
         self.single_words = {strings.add(k): v for k, v in (single_words or {}).items()}
+        lines = resources.read_lines(endings_file) if endings_file else []
+        self.endings = tuple(line[1:] for line in lines if line.startswith("-"))
+        self.not_terms = frozenset(norm_token(line) for line in lines if not line.startswith("-"))
+        self._ending_of: dict[int, str | None] = {}  # norm hash -> canonical, or None
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
@@ -101,10 +112,10 @@ class LexiconMatcher:
             span = Span(doc, start, end, label=self.label)
             span._.canonical = canonical
             spans.append(span)
-        if self.single_words and len(doc):
+        if (self.single_words or self.endings) and len(doc):
             taken = {i for span in spans for i in range(span.start, span.end)}
             for i, norm in enumerate(doc.to_array(NORM).tolist()):
-                canonical = self.single_words.get(norm)
+                canonical = self.single_words.get(norm) or self._by_ending(norm, doc)
                 if canonical is not None and i not in taken:
                     span = Span(doc, i, i + 1, label=self.label)
                     span._.canonical = canonical
@@ -112,6 +123,23 @@ class LexiconMatcher:
             spans.sort(key=lambda span: span.start)
         doc.spans[self.group] = spans
         return doc
+
+    def _by_ending(self, norm: int, doc: Doc) -> str | None:
+        """The word itself, when its norm has one of `endings` (cached per norm)."""
+        if not self.endings:
+            return None
+        if norm not in self._ending_of:
+            text = doc.vocab.strings[norm]
+            named = (
+                len(text) >= MIN_ENDING_WORD
+                and text.isalpha()
+                and text.endswith(self.endings)
+                and text not in self.not_terms
+            )
+            if len(self._ending_of) > MAX_CACHED_NORMS:
+                self._ending_of.clear()
+            self._ending_of[norm] = text if named else None
+        return self._ending_of[norm]
 
 
 @Language.component("chartdrop_mentions")
@@ -124,12 +152,19 @@ def merge_mentions(doc: Doc) -> Doc:
 
 @Language.factory(
     "chartdrop_lexicon",
-    default_config={"label": "MEDICATION", "file": "medications.tsv", "drug_names": False},
+    default_config={
+        "label": "MEDICATION",
+        "file": "medications.tsv",
+        "drug_names": False,
+        "endings_file": "",
+    },
 )
 def make_lexicon(
-    nlp: Language, name: str, label: str, file: str, drug_names: bool
+    nlp: Language, name: str, label: str, file: str, drug_names: bool, endings_file: str
 ) -> LexiconMatcher:
-    """`drug_names`: also the single-word names of the drug dictionary (drug_names.py)."""
+    """`drug_names`: also the single-word names of the drug dictionary (drug_names.py);
+    `endings_file`: word endings that make a term (procedure_endings.txt)."""
     from .drug_names import single_word_drugs
 
-    return LexiconMatcher(nlp, label, file, single_word_drugs() if drug_names else None)
+    drugs = single_word_drugs() if drug_names else None
+    return LexiconMatcher(nlp, label, file, drugs, endings_file)

@@ -48,7 +48,11 @@ def build_pipeline() -> Language:
     nlp.add_pipe(
         "chartdrop_lexicon",
         name="procedures",
-        config={"label": "PROCEDURE", "file": "procedures.tsv"},
+        config={
+            "label": "PROCEDURE",
+            "file": "procedures.tsv",
+            "endings_file": "procedure_endings.txt",
+        },
     )
     nlp.add_pipe(
         "chartdrop_lexicon",

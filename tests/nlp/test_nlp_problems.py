@@ -82,6 +82,16 @@ def test_drug_classes_and_studies_are_named_and_markers_are_not_drugs(
     assert procedures == ["echocardiogram", "coronary angiogram", "histopathology"]
 
 
+def test_a_word_with_a_procedure_ending_is_a_procedure(
+    extract: Callable[[str], Extraction],
+) -> None:
+    result = extract(
+        "Status post splenectomy and a median sternotomy. She was placed in the lithotomy "
+        "position; the colostomies were patent. A dichotomy of views was discussed."
+    )
+    assert [m.normalized for m in result.procedures] == ["splenectomy", "sternotomy", "colostomy"]
+
+
 @pytest.mark.parametrize(
     "text",
     [
