@@ -187,7 +187,7 @@ def load_lexicon(site_terms_file: str = "", medical_wordlist: str = "auto") -> L
     return build_lexicon(site, everyday_english(), dictionary)
 
 
-def proposals(
+def _proposals(
     words: Sequence[Word],
     lexicon: Lexicon,
     threshold: float = THRESHOLD,
@@ -234,7 +234,7 @@ def correct_words(
     # Best first; a window overlapping a better one is dropped.
     taken: set[int] = set()
     chosen: list[Correction] = []
-    for c in proposals(words, lexicon, threshold, min_score):
+    for c in _proposals(words, lexicon, threshold, min_score):
         span = set(range(c.first_word, c.last_word + 1))
         if span & taken:
             continue
@@ -265,12 +265,7 @@ def _vetoed(c: Correction, check: Check | None) -> bool:
 
 
 def _candidate(
-    words: Sequence[Word],
-    i: int,
-    n: int,
-    lexicon: Lexicon,
-    threshold: float,
-    min_score: float,
+    words: Sequence[Word], i: int, n: int, lexicon: Lexicon, threshold: float, min_score: float
 ) -> Correction | None:
     window = words[i : i + n]
     if any(not w.text.strip() for w in window):
