@@ -37,6 +37,10 @@ _PRIORITY = (
 # "any other" (forward) negated whatever followed "any other"; "denies any other" and
 # "without any other" are negated by their own triggers.
 _DROPPED_DEFAULT_RULES = frozenset({": no", "decline", "free", "any other"})
+# medspaCy default rules kept for some kinds of mention only: "prophylaxis" (backward) says
+# "DVT prophylaxis" is no DVT, but "heparin prophylaxis" and "antibiotic prophylaxis" were
+# given.
+_DEFAULT_RULE_TYPES = {"prophylaxis": {"PROBLEM"}}
 
 
 def add_context(nlp: Language) -> None:
@@ -65,6 +69,9 @@ def context_rules(context: Any) -> list[Any]:
 
     defaults = ConTextRule.from_json(context.DEFAULT_RULES_FILEPATH)
     rules = [rule for rule in defaults if rule.literal not in _DROPPED_DEFAULT_RULES]
+    for rule in rules:
+        if rule.literal in _DEFAULT_RULE_TYPES:
+            rule.allowed_types = {t.upper() for t in _DEFAULT_RULE_TYPES[rule.literal]}
     rules += ConTextRule.from_json(str(resources.path("context_rules.json")))
     for rule in rules:
         if rule.category == "NEGATED_EXISTENCE" and rule.direction.upper() == "FORWARD":

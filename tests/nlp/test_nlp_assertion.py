@@ -176,6 +176,16 @@ def test_negated_medication(extract: Callable[[str], Extraction]) -> None:
     assert find(result.medications, "metformin").assertion == "present"
 
 
+def test_a_drug_given_as_prophylaxis_is_not_negated(extract: Callable[[str], Extraction]) -> None:
+    # medspaCy's "prophylaxis" rule negates the problem prevented ("DVT prophylaxis"), not
+    # the drug given for it.
+    result = extract("Heparin prophylaxis was started. Antibiotic prophylaxis was given.")
+    assert [(m.text, m.assertion) for m in result.medications] == [
+        ("Heparin", "present"),
+        ("Antibiotic", "present"),
+    ]
+
+
 def test_declined_treatment_is_negated(extract: Callable[[str], Extraction]) -> None:
     result = extract("She declined aspirin. She takes metformin.")
     assert find(result.medications, "aspirin").assertion == "negated"
