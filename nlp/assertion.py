@@ -37,10 +37,21 @@ _PRIORITY = (
 # "any other" (forward) negated whatever followed "any other"; "denies any other" and
 # "without any other" are negated by their own triggers.
 _DROPPED_DEFAULT_RULES = frozenset({": no", "decline", "free", "any other"})
-# medspaCy default rules kept for some kinds of mention only: "prophylaxis" (backward) says
-# "DVT prophylaxis" is no DVT, but "heparin prophylaxis" and "antibiotic prophylaxis" were
-# given.
-_DEFAULT_RULE_TYPES = {"prophylaxis": {"PROBLEM"}}
+# medspaCy default rules kept for problems only. "prophylaxis" (backward) says "DVT
+# prophylaxis" is no DVT, but "heparin prophylaxis" and "antibiotic prophylaxis" were given.
+# A result said after a test ("urine cultures were negative", "X has been ruled out") means
+# the test was done; what it rules out is a problem.
+_PROBLEMS_ONLY = frozenset(
+    {
+        "prophylaxis",
+        "was negative",
+        "has been negative",
+        "negative on",
+        "are ruled out",
+        "has been ruled out",
+        "now resolved",
+    }
+)
 
 
 def add_context(nlp: Language) -> None:
@@ -70,8 +81,8 @@ def context_rules(context: Any) -> list[Any]:
     defaults = ConTextRule.from_json(context.DEFAULT_RULES_FILEPATH)
     rules = [rule for rule in defaults if rule.literal not in _DROPPED_DEFAULT_RULES]
     for rule in rules:
-        if rule.literal in _DEFAULT_RULE_TYPES:
-            rule.allowed_types = {t.upper() for t in _DEFAULT_RULE_TYPES[rule.literal]}
+        if rule.literal in _PROBLEMS_ONLY:
+            rule.allowed_types = {"PROBLEM"}
     rules += ConTextRule.from_json(str(resources.path("context_rules.json")))
     for rule in rules:
         if rule.category == "NEGATED_EXISTENCE" and rule.direction.upper() == "FORWARD":

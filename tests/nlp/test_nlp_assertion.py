@@ -186,6 +186,15 @@ def test_a_drug_given_as_prophylaxis_is_not_negated(extract: Callable[[str], Ext
     ]
 
 
+def test_a_negative_result_does_not_negate_the_test(extract: Callable[[str], Extraction]) -> None:
+    # "negative" after a mention rules out a problem; a test with a negative result was done.
+    result = extract("His urine cultures ended up being negative. No biopsy was done.")
+    assert [(m.text, m.assertion) for m in result.procedures] == [
+        ("urine cultures", "present"),
+        ("biopsy", "negated"),
+    ]
+
+
 def test_declined_treatment_is_negated(extract: Callable[[str], Extraction]) -> None:
     result = extract("She declined aspirin. She takes metformin.")
     assert find(result.medications, "aspirin").assertion == "negated"
