@@ -30,6 +30,9 @@ CONTEXT_AFTER = 3
 MAX_CHECKS = 6  # corrections checked per 30 s window, best first (the acoustic_checks setting)
 FRAMES_PER_SECOND = 50  # Whisper's encoder output: one frame per 20 ms
 MARGIN_FRAMES = 25  # audio kept either side of the context words (word times are rough)
+# A compound sounds the same joined or split ("cardio version", "cardioversion"); only its
+# tokens differ, so the recogniser's score says nothing of it: it is not checked, nor vetoed.
+UNCHECKED_SOURCES = frozenset({"compound"})
 _TRAILING = re.compile(r"[.,;:?!]+$")
 log = logging.getLogger(__name__)
 
@@ -106,8 +109,7 @@ class WindowChecker:
                 )
                 for n, w in enumerate(raw)
             ]
-            # A compound sounds the same joined or split: nothing to hear (see vocabulary).
-            made = [c for c in self.propose(words) if c.source != "compound"]
+            made = [c for c in self.propose(words) if c.source not in UNCHECKED_SOURCES]
             proposals = sorted(made, key=lambda c: -c.score)[: self.limit]
             for c in proposals:
                 nats = self._nats(model, tokenizer, encoded[index], raw, c, window_start)

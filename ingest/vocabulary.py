@@ -27,7 +27,7 @@ from rapidfuzz.distance import Levenshtein
 
 from chartdrop.nlp import resources
 
-from .acoustic_check import VETO_NATS, Check, check_for
+from .acoustic_check import UNCHECKED_SOURCES, VETO_NATS, Check, check_for
 from .bigrams import load_counts
 from .context_words import context_corrections
 from .numbers_spoken import DIGIT_WORDS
@@ -260,8 +260,7 @@ def correct_words(
 
 def _vetoed(c: Correction, check: Check | None) -> bool:
     """Whether the recogniser's check of proposal `c` rules it out (None: not checked)."""
-    # A compound sounds the same joined or split; only its tokens differ.
-    return check is not None and check.nats < VETO_NATS and c.source != "compound"
+    return check is not None and check.nats < VETO_NATS and c.source not in UNCHECKED_SOURCES
 
 
 def _candidate(
