@@ -262,7 +262,12 @@ def recover_spool(factory: sessionmaker[Session], settings: Settings) -> int:
         elif document.status in (DocumentStatus.QUEUED, DocumentStatus.PROCESSING):
             continue
         else:
-            landed = move_file(path, Path(document.stored_path))
+            try:
+                landed = move_file(path, Path(document.stored_path))
+            except FileNotFoundError:
+                # Another process recovering the same spool (two `backfill --processes`
+                # started together) moved it first and notes its landing.
+                continue
             if document.status == DocumentStatus.FAILED:
                 write_error_sidecar(landed, _sidecar(document))
             _note_landing(factory, document.id, Path(document.stored_path), landed)

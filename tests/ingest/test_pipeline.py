@@ -131,6 +131,32 @@ def test_two_workers_stage_every_document_exactly_once(settings, factory):
     assert attempts == [1] * 12  # nobody took a document another worker held
 
 
+def test_recovery_leaves_a_file_another_process_moved_first(
+    settings, factory, tmp_path, monkeypatch
+):
+    """Two processes started together both recover the spool: the one that finds a finished
+    document's file already gone goes on, and the file lands once."""
+    from chartdrop.ingest import pipeline
+
+    note = tmp_path / "blank.txt"
+    note.write_text("")
+    process_files(factory, settings, [note])  # failed: empty, quarantined
+    with factory() as session:
+        document = session.scalar(select(Document))
+        landed = Path(document.stored_path)
+    spooled = Path(document.spool_path)
+    landed.rename(spooled)  # as if the crash came before the move
+    original = pipeline.move_file
+
+    def other_process_first(source: Path, destination: Path) -> Path:
+        original(source, destination)  # the other process's move
+        return original(source, destination)
+
+    monkeypatch.setattr(pipeline, "move_file", other_process_first)
+    assert recover_spool(factory, settings) == 0
+    assert not spooled.exists() and landed.exists()
+
+
 def test_workers_stop_cleanly_between_documents(settings, factory):
     stop = threading.Event()
     worker = Worker(factory, settings, stop, idle_wait=0.05)
