@@ -14,6 +14,12 @@ from . import resources
 from .normalize import norm_token
 
 MENTION_GROUPS = {"PROBLEM": "problems", "PROCEDURE": "procedures", "MEDICATION": "medications"}
+# A dictionary match's confidence, with or without the model's agreement; the problem-mention
+# model's own spans score lower (problems.py).
+CONFIDENCE_LEXICON = 0.95
+
+if not Span.has_extension("confidence"):
+    Span.set_extension("confidence", default=None)
 
 if not Span.has_extension("canonical"):
     Span.set_extension("canonical", default=None)
@@ -144,10 +150,22 @@ class LexiconMatcher:
 
 @Language.component("chartdrop_mentions")
 def merge_mentions(doc: Doc) -> Doc:
-    """All mentions become doc.ents (ConText's targets); where kinds overlap the longest wins."""
+    """All mentions become doc.ents (ConText's targets); where kinds overlap the longest wins,
+    and of two equal spans a dictionary's over the mention model's: "Phenergan resolved his
+    nausea" names a drug the drug list knows, which the model read as a problem."""
     spans = [span for group in MENTION_GROUPS.values() for span in doc.spans.get(group, [])]
+    spans.sort(key=_model_problem)  # stable; filter_spans keeps the first of equal spans
     doc.ents = filter_spans(spans)
     return doc
+
+
+def _model_problem(span: Span) -> bool:
+    # The label first: spaCy keeps a span's extension values by its offsets, so a drug span
+    # equal to a model problem reads that problem's confidence.
+    if span.label_ != "PROBLEM":
+        return False
+    confidence = span._.confidence
+    return confidence is not None and confidence < CONFIDENCE_LEXICON
 
 
 @Language.factory(

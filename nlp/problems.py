@@ -28,7 +28,7 @@ from spacy.util import filter_spans
 
 from . import resources
 from .coding import MAX_TERM_WORDS, CodeBook, load_codebook, suggest_codes
-from .lexicon import longest_matches, phrase_matcher
+from .lexicon import CONFIDENCE_LEXICON, longest_matches, phrase_matcher
 from .mentions import MODEL_KEY
 from .normalize import LEVEL_RANGE_END, SKIPPABLE, SPINAL_LEVEL, term_key
 from .ranking import VAGUE_SCORE
@@ -36,7 +36,6 @@ from .sites import widen_to_site
 from .types import CodeSuggestion
 
 SCORE_CURATED = 0.95
-CONFIDENCE_LEXICON = 0.95  # a lexicon match, with or without the model's agreement
 # The model alone: its own score for the mention (the mean probability of its tags), which on
 # the dev corpora ran from ~0.6 precision under 0.7 to 0.8-0.96 above 0.9; never above a
 # lexicon match. The review desk marks a mention under 0.7 "low confidence".
@@ -63,8 +62,6 @@ _TRAILING_WORDS = frozenset({"of", "the", "and", "or", "with", "to", "in", "on",
 
 if not Span.has_extension("icd10cm"):
     Span.set_extension("icd10cm", default=())
-if not Span.has_extension("confidence"):
-    Span.set_extension("confidence", default=None)
 
 
 # A test's result stated after it, within RESULT_REACH words of the sentence: "HIV test was

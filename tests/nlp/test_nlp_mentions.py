@@ -193,3 +193,26 @@ def test_the_model_finds_capitalised_problem_list_entries(
     # Its word vectors are keyed by exact spelling: "Urinary" had none, and was missed.
     doc = get_pipeline()(text)
     assert mention in {span.text for span in doc.spans[MODEL_KEY]}
+
+
+@pytest.mark.parametrize(
+    ("problem_confidence", "label"),
+    [(0.46, "MEDICATION"), (CONFIDENCE_LEXICON, "PROBLEM")],
+)
+def test_a_drug_the_model_read_as_a_problem_is_a_drug(
+    problem_confidence: float, label: str
+) -> None:
+    # "Phenergan resolved his nausea": the model's span equals the drug list's; a lexicon
+    # problem of the same extent keeps winning (the drug list also names a few problems' words).
+    from spacy.tokens import Span
+
+    from chartdrop.nlp.lexicon import merge_mentions
+
+    doc = get_pipeline().make_doc("Phenergan resolved his nausea.")
+    problem = Span(doc, 0, 1, "PROBLEM")
+    problem._.confidence = problem_confidence
+    doc.spans["problems"] = [problem, Span(doc, 3, 4, "PROBLEM")]
+    doc.spans["medications"] = [Span(doc, 0, 1, "MEDICATION")]
+    merged = merge_mentions(doc)
+    found = [(e.text, e.label_) for e in merged.ents]
+    assert found == [("Phenergan", label), ("nausea", "PROBLEM")]
