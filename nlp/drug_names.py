@@ -32,6 +32,7 @@ PACKAGE = "drug_named_entity_recognition"
 DICTIONARY = "drug_ner_dictionary.pkl.bz2"  # its layout is pinned with the package version
 MIN_LETTERS = 4  # shorter names ("asa", "dma") are more often something else
 _NAME = re.compile(r"[a-z][a-z\-]*[a-z]")
+_WORD = re.compile(r"[a-z0-9]+")
 
 
 def single_word_drugs() -> dict[str, str]:
@@ -68,9 +69,22 @@ def _from_package() -> dict[str, str]:
         variants: dict[str, list[str]] = pickle.load(handle)["drug_variant_to_canonical"]
     out: dict[str, str] = {}
     for variant, generics in variants.items():
-        if len(variant) >= MIN_LETTERS and generics and _NAME.fullmatch(variant):
+        if (
+            len(variant) >= MIN_LETTERS
+            and generics
+            and _NAME.fullmatch(variant)
+            and not _is_initialism(variant, generics[0])
+        ):
             out.setdefault(norm_token(variant), generics[0])
     return out
+
+
+def _is_initialism(name: str, generic: str) -> bool:
+    """ "aapc" for "... artificial antigen presenting cell vaccine", "bdnf", "pcna": letters
+    taken from the generic's words are DrugBank's short forms of molecules, which notes use for
+    genes, proteins and diseases (AAPC, attenuated adenomatous polyposis coli), not drugs."""
+    initials = "".join(word[0] for word in _WORD.findall(generic.lower()))
+    return name.lower() in initials
 
 
 def _read_cache(path: Path) -> dict[str, str] | None:

@@ -19,6 +19,17 @@ def test_brand_and_generic_names_with_their_generic() -> None:
     assert min(len(name) for name in names) >= drug_names.MIN_LETTERS
 
 
+def test_initialisms_of_a_generic_are_left_out() -> None:
+    # DrugBank's short forms of molecules: in notes, genes, proteins and diseases.
+    names = drug_names.single_word_drugs()
+    assert "aapc" not in names  # attenuated adenomatous polyposis coli, in notes
+    assert "bdnf" not in names
+    assert names["apap"] == "acetaminophen"  # a short form, but no initialism of its generic
+    assert names["ddavp"] == "desmopressin"
+    assert drug_names._is_initialism("pcna", "proliferating cell nuclear antigen")
+    assert not drug_names._is_initialism("ancef", "cefazolin")
+
+
 def test_names_are_cached_and_read_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CHARTDROP_DATA_DIR", str(tmp_path))
     first = drug_names.single_word_drugs()
