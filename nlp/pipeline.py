@@ -24,6 +24,7 @@ from .code_words import RECODED_ASSERTIONS
 from .coding import as_asserted, is_specific
 from .deficiencies import find_deficiencies
 from .doctext import CachingTokenizer, doc_text
+from .laterality import side_index
 from .lexicon import MENTION_GROUPS
 from .mentions import add_mention_model
 from .normalize import is_letter_with_stop, is_level_with_stop, term_key
@@ -130,7 +131,8 @@ def _to_extraction(doc: Doc) -> Extraction:
 
 def _charted_once(problems: list[Mention]) -> tuple[Mention, ...]:
     """`problems`, with a charted problem that repeats another (same first code, or same words
-    when uncoded, and same assertion) proposed off the chart: "PREOPERATIVE DIAGNOSIS: Left
+    when uncoded, or the side-unspecified code of another's, and same assertion) proposed off
+    the chart: "PREOPERATIVE DIAGNOSIS: Left
     inguinal hernia. POSTOPERATIVE DIAGNOSIS: Same." is one Condition, not two. The one kept
     is the first in the assessment and diagnoses, else the first."""
     kept: set[tuple[str, str]] = set()
@@ -145,6 +147,22 @@ def _charted_once(problems: list[Mention]) -> tuple[Mention, ...]:
         if key in kept:
             repeats.add(i)
         kept.add(key)
+    # A side stated once: "Rotator cuff tear, left" (M75.102), then "the rotator cuff tear"
+    # (M75.100) is the same Condition.
+    sides = side_index()
+    sided = set()
+    for i, problem in enumerate(problems):
+        if problem.charted and i not in repeats and problem.icd10cm:
+            top = problem.icd10cm[0]
+            if (unsided := sides.unsided(top.code, top.description)) != top.code:
+                sided.add((unsided, problem.assertion))
+    for i, problem in enumerate(problems):
+        if (
+            problem.charted
+            and problem.icd10cm
+            and (problem.icd10cm[0].code, problem.assertion) in sided
+        ):
+            repeats.add(i)
     return tuple(replace(p, charted=False) if i in repeats else p for i, p in enumerate(problems))
 
 

@@ -28,6 +28,7 @@ from spacy.util import filter_spans
 
 from . import resources
 from .coding import MAX_TERM_WORDS, CodeBook, load_codebook, suggest_codes
+from .laterality import side_index, stated_side
 from .lexicon import CONFIDENCE_LEXICON, longest_matches, phrase_matcher
 from .mentions import MODEL_KEY
 from .normalize import LEVEL_RANGE_END, SKIPPABLE, SPINAL_LEVEL, term_key
@@ -74,6 +75,7 @@ NEGATIVE_RESULTS = frozenset({"negative", "nonreactive", "non-reactive", "unrema
 class ProblemMatcher:
     def __init__(self, nlp: Language, codebook: CodeBook) -> None:
         self.codebook = codebook
+        self.sides = side_index()
         stop = {term_key(t) for t in resources.read_lines("problem_stoplist.txt")}
         self.curated: dict[str, list[str]] = {}  # code -> terms
         for term, code in resources.read_tsv("problem_synonyms.tsv"):
@@ -206,7 +208,9 @@ class ProblemMatcher:
         lexicon = [span for span in lexicon if not self._names_a_test(doc, span)]
         demographic = _demographic_tokens(doc)
         if not model:
-            doc.spans["problems"] = _widened(doc, lexicon, demographic)
+            doc.spans["problems"] = self._sided(
+                doc, _widened(doc, lexicon, demographic), demographic
+            )
             return doc
         taken = {i for span in lexicon for i in range(span.start, span.end)}
         taken |= demographic
@@ -234,8 +238,30 @@ class ProblemMatcher:
             span._.confidence = round(min(score, CONFIDENCE_MODEL_MAX), 2)
             kept.append(span)
         kept.sort(key=lambda span: span.start)
-        doc.spans["problems"] = _widened(doc, kept, demographic)
+        doc.spans["problems"] = self._sided(doc, _widened(doc, kept, demographic), demographic)
         return doc
+
+    def _sided(self, doc: Doc, spans: list[Span], demographic: set[int]) -> list[Span]:
+        """`spans`, each coded to the side it states (laterality.py), taking in the side word
+        beside it where that moved its code, never from another mention or demographic field."""
+        taken = {i for span in spans for i in range(span.start, span.end)} | demographic
+        out = []
+        for span in spans:
+            codes = span._.icd10cm
+            found = stated_side(doc, span) if codes else None
+            if found is not None:
+                side, start, end = found
+                sided = self.sides.with_side(codes, side, self.codebook.descriptions)
+                added = set(range(start, end)) - set(range(span.start, span.end))
+                if sided[0].code != codes[0].code and not added & taken:
+                    if added:
+                        wider = Span(doc, start, end, label=span.label)
+                        wider._.confidence = span._.confidence
+                        span = wider
+                    span._.icd10cm = sided
+                    taken |= added
+            out.append(span)
+        return out
 
 
 def _widened(doc: Doc, spans: list[Span], demographic: set[int]) -> list[Span]:

@@ -46,6 +46,7 @@ from .code_words import (
     spinal_region,
 )
 from .coding import CodeBook, load_codebook
+from .laterality import SIDES, side_index
 from .normalize import term_key
 from .types import CodeSuggestion
 
@@ -264,6 +265,10 @@ class Suggester:
     @lru_cache(maxsize=50_000)  # noqa: B019 - one Suggester per process
     def _suggest(self, key: str, context_key: str, k: int, strict: bool = False) -> CodingResult:
         written = key
+        sides = {SIDES[w] for w in key.split() if w in SIDES}
+        side = sides.pop() if len(sides) == 1 else None
+        if side is not None and (sided := self._sided_term(key, side, context_key, k, strict)):
+            return sided
         out, key, expanded = self._curated_step(key)
         mention = content_words(canon_words(expanded))
         context = frozenset(content_words(canon_words(expand(context_key)))) - mention
@@ -298,10 +303,31 @@ class Suggester:
             CodeSuggestion(code, self.book.describe(code) or "", round(score, 3))
             for code, score in out.items()
         )
+        if side is not None:  # "right tibia fracture": S82.201A, not S82.209A (laterality.py)
+            suggestions = side_index().with_side(suggestions, side, self.book.descriptions)
         specific = self._is_specific(suggestions, expanded)
         if key != written:  # "history of X", as extract codes it (pipeline.py)
             suggestions = self.as_asserted(suggestions, "historical")[:k]
         return CodingResult(suggestions, specific)
+
+    def _sided_term(
+        self, key: str, side: str, context_key: str, k: int, strict: bool
+    ) -> CodingResult | None:
+        """The codes of a curated or code-book term stated with a side ("left cubital tunnel
+        syndrome"), moved to that side's code; None when the words without the side are no
+        such term, or its codes have no sided sibling. Ranked whole, the sided phrase met
+        another term's sided code first (G56.02, left carpal tunnel)."""
+        bare = " ".join(w for w in key.split() if w not in SIDES)
+        curated, _, expanded = self._curated_step(bare)
+        if not bare or not (curated or bare in self.book.terms or expanded in self.book.terms):
+            return None
+        found = self._suggest(bare, context_key, k, strict)
+        if not found.suggestions:
+            return None
+        moved = side_index().with_side(found.suggestions, side, self.book.descriptions)
+        if moved[0].code == found.suggestions[0].code:
+            return None
+        return CodingResult(moved, found.specific)
 
     def as_asserted(
         self, codes: tuple[CodeSuggestion, ...], assertion: str

@@ -146,16 +146,31 @@ def widen_to_site(
             if (start, end) == (span.start, span.end):
                 continue
             wider = doc[start:end]
-            codes = tuple(
-                c for c in suggest_codes(wider.text, k=3, strict=True) if c.score >= VAGUE_SCORE
-            )
-            if not codes or codes[0].score < MIN_SITE_SCORE or not is_specific(wider.text):
+            codes = _site_codes(wider)
+            if not codes:
                 continue
             if unsited and codes[0].code in UNSPECIFIED_SITE:  # "distant metastasis"
                 continue
             if best is None or codes[0].score > best[0]:
                 best = (codes[0].score, Span(doc, start, end, label=span.label), codes)
     return (best[1], best[2]) if best else None
+
+
+def _site_codes(wider: Span) -> tuple[CodeSuggestion, ...]:
+    """The codes of `wider` if specific and sure enough (else none): of its words, or of them
+    without its side where that ranks better. Few code texts name a side, so "fracture of the
+    right tibia" scored under MIN_SITE_SCORE; laterality.py codes the side afterwards. Some
+    codes name it where laterality.py cannot put it ("left angle fracture": S02.652A, "angle of
+    left mandible"), so the words as written rank too."""
+    best: tuple[CodeSuggestion, ...] = ()
+    texts = [wider.text, " ".join(t.text for t in wider if t.lower_ not in _SIDES)]
+    for text in dict.fromkeys(texts):
+        codes = tuple(c for c in suggest_codes(text, k=3, strict=True) if c.score >= VAGUE_SCORE)
+        if not codes or codes[0].score < MIN_SITE_SCORE or not is_specific(text):
+            continue
+        if not best or codes[0].score > best[0].score:
+            best = codes
+    return best
 
 
 def _unsited(text: str) -> bool:
