@@ -34,8 +34,9 @@ _SKIP_CHAPTER_LETTERS = frozenset("STUVWXYZ")
 # Except traumatic fractures, which notes name by site ("femur fracture") and which the ranker
 # otherwise coded as stress or pathological fractures (M84.353A): their initial-encounter,
 # closed-fracture codes (7th character A, ~1,800) are matched, since a coder codes the fracture
-# a note documents as closed and, while it is treated, as the initial encounter. The technician
-# changes the 7th character for an open fracture or a follow-up visit.
+# a note documents as closed and, while it is treated, as the initial encounter. An open
+# fracture, a follow-up visit, nonunion or sequela stated beside a mention moves it to that
+# 7th character (encounter.py).
 CLOSED_FRACTURE = ", initial encounter for closed fracture"
 _QUALIFIERS = re.compile(
     r",?\s*\b(?:unspecified|nos|not elsewhere classified|uncomplicated|without complications)\b",

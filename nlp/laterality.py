@@ -24,6 +24,8 @@ from .types import CodeSuggestion
 # A side word -> the word ICD-10-CM descriptions use for it.
 SIDES = {"left": "left", "right": "right", "bilateral": "bilateral", "bilaterally": "bilateral"}
 _UNSPECIFIED = re.compile(r"\bunspecified\b(?: \w+)?")
+# Words that may stand between a side and the mention ("right open ankle fracture").
+_BETWEEN = frozenset({"open", "closed", "compound", "displaced", "nondisplaced", "healing"})
 _JOINS = frozenset({"and", "or", "/", ","})
 _SIDE_WORD = re.compile(r"\b(?:left|right)\b")
 
@@ -90,7 +92,9 @@ def stated_side(doc: Doc, span: Span) -> tuple[str, int, int] | None:
     sides = {SIDES[t.lower_] for t in span if t.lower_ in SIDES}
     start, end = span.start, span.end
     before = span.start - 1
-    if before >= 0 and doc[before].lower_ in SIDES and not span[0].is_sent_start:
+    if before >= 1 and doc[before].lower_ in _BETWEEN and not span[0].is_sent_start:
+        before -= 1  # "Right open [ankle fracture]"
+    if before >= 0 and doc[before].lower_ in SIDES and not doc[before + 1].is_sent_start:
         sides.add(SIDES[doc[before].lower_])
         start = before
         if before >= 2 and doc[before - 1].lower_ in _JOINS and doc[before - 2].lower_ in SIDES:

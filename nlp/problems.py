@@ -28,6 +28,7 @@ from spacy.util import filter_spans
 
 from . import resources
 from .coding import MAX_TERM_WORDS, CodeBook, load_codebook, suggest_codes
+from .encounter import stated_encounter, with_encounter
 from .laterality import side_index, stated_side
 from .lexicon import CONFIDENCE_LEXICON, longest_matches, phrase_matcher
 from .mentions import MODEL_KEY
@@ -243,7 +244,8 @@ class ProblemMatcher:
 
     def _sided(self, doc: Doc, spans: list[Span], demographic: set[int]) -> list[Span]:
         """`spans`, each coded to the side it states (laterality.py), taking in the side word
-        beside it where that moved its code, never from another mention or demographic field."""
+        beside it where that moved its code, never from another mention or demographic field;
+        and an injury to the encounter and fracture stated (encounter.py: open, nonunion...)."""
         taken = {i for span in spans for i in range(span.start, span.end)} | demographic
         out = []
         for span in spans:
@@ -260,6 +262,9 @@ class ProblemMatcher:
                         span = wider
                     span._.icd10cm = sided
                     taken |= added
+            if span._.icd10cm and (encounter := stated_encounter(doc, span)) is not None:
+                descriptions = self.codebook.descriptions
+                span._.icd10cm = with_encounter(span._.icd10cm, encounter, descriptions)
             out.append(span)
         return out
 
