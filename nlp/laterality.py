@@ -68,14 +68,29 @@ class SideIndex:
         self, codes: tuple[CodeSuggestion, ...], side: str, describe: dict[str, str]
     ) -> tuple[CodeSuggestion, ...]:
         """`codes`, each moved to its sibling for `side` where it has one (same score), in
-        order, without repeats."""
+        order, without repeats. Where the first has none but the second, of its category,
+        does, that one leads: "osteoarthritis of the right knee" ranks M17.9 (osteoarthritis of
+        knee, unspecified) before M17.10, whose sibling M17.11 names the stated side. Not a
+        third: "vesicoureteral reflux" N13.70 would have led to N13.722 (reflux nephropathy)."""
         out: dict[str, CodeSuggestion] = {}
-        for suggestion in codes:
+        first_sided: str | None = None
+        first_moved = False
+        for rank, suggestion in enumerate(codes):
             sibling = self.sided(suggestion.code, suggestion.description, side)
             if sibling is not None:
                 suggestion = CodeSuggestion(sibling.code, describe[sibling.code], suggestion.score)
+                if rank == 0:
+                    first_moved = True
+                elif rank == 1 and not first_moved and sibling.code[:3] == codes[0].code[:3]:
+                    first_sided = sibling.code
             out.setdefault(suggestion.code, suggestion)
-        return tuple(out.values())
+        ordered = list(out.values())
+        if first_sided is not None and ordered[0].code != first_sided:
+            lead = out[first_sided]
+            ordered = [CodeSuggestion(lead.code, lead.description, ordered[0].score)] + [
+                s for s in ordered if s.code != first_sided
+            ]
+        return tuple(ordered)
 
 
 @lru_cache(maxsize=1)

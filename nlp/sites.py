@@ -8,7 +8,8 @@ technician should see the words that support the code, so a span that is too vag
 its own takes up to two words before it, or an "of (the) [left|right] ..." phrase after it, when
 the wider text is coded specifically by the same strict ranking. Nothing else moves.
 
-Only malignant neoplasms and fractures are widened. Tried on every vague span of 1,000
+Only malignant neoplasms, fractures and (osteo)arthritis coded to "unspecified site" (M19.90)
+are widened. Tried on every vague span of 1,000
 MTSamples notes, about half of the other widenings got a wrong code ("tracheal stenosis"
 J95.03, a tracheostomy malfunction; "rupture of membranes" H18.339, Descemet's membrane):
 the ranker's two-word candidates elsewhere are not good enough to move a mention's evidence
@@ -39,7 +40,7 @@ _SIDES = frozenset({"left", "right", "bilateral"})
 _WIDENED = frozenset(
     term_key(
         "cancer carcinoma adenocarcinoma malignancy fracture tear stenosis mass stricture"
-        " fistula perforation hematoma polyp lesion"
+        " fistula perforation hematoma polyp lesion osteoarthritis arthritis"
     ).split()
 )
 # Not "obstruction" or "rupture": the word beside them is too often not a site ("outflow tract
@@ -149,7 +150,7 @@ def widen_to_site(
             codes = _site_codes(wider)
             if not codes:
                 continue
-            if unsited and codes[0].code in UNSPECIFIED_SITE:  # "distant metastasis"
+            if unsited and _names_no_site(codes[0]):  # "distant metastasis"
                 continue
             if best is None or codes[0].score > best[0]:
                 best = (codes[0].score, Span(doc, start, end, label=span.label), codes)
@@ -174,6 +175,11 @@ def _site_codes(wider: Span) -> tuple[CodeSuggestion, ...]:
 
 
 def _unsited(text: str) -> bool:
-    """A neoplasm coded to no site ("metastatic disease", C79.9)."""
+    """A problem coded to no site ("metastatic disease", C79.9; "osteoarthritis", M19.90)."""
     codes = suggest_codes(text, k=1, strict=True)
-    return bool(codes) and codes[0].code in UNSPECIFIED_SITE
+    return bool(codes) and _names_no_site(codes[0])
+
+
+def _names_no_site(code: CodeSuggestion) -> bool:
+    """C79.9, C80.1, or a code that says so ("Unspecified osteoarthritis, unspecified site")."""
+    return code.code in UNSPECIFIED_SITE or "unspecified site" in code.description.lower()

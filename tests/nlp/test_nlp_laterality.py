@@ -53,6 +53,17 @@ def test_unsided_is_the_side_unspecified_sibling(sides) -> None:  # type: ignore
             "S52.502A",
         ),
         ("IMPRESSION: Right ovarian cyst.", "Right ovarian cyst", "N83.201"),
+        # M17.9 ranks first and names no side; M17.10, second, has M17.11.
+        (
+            "IMPRESSION: Osteoarthritis of the right knee.",
+            "Osteoarthritis of the right knee",
+            "M17.11",
+        ),
+        (
+            "DIAGNOSIS: Bilateral vesicoureteral reflux.",
+            "vesicoureteral reflux",
+            "N13.70",
+        ),
     ],
 )
 def test_a_stated_side_codes_the_side(
