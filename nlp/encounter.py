@@ -48,6 +48,11 @@ class Encounter:
     healing: str | None = None  # routine, delayed, nonunion, malunion (subsequent only)
 
 
+def is_injury(code: str) -> bool:
+    """An injury code with a 7th character ("S82.201A")."""
+    return len(code) == 8 and code[0] in "ST" and code[-1] in SEVENTH_CHARACTERS
+
+
 def stated_encounter(doc: Doc, span: Span) -> Encounter | None:
     """What the mention and the words just before it state, or None for the default (closed,
     initial encounter)."""
@@ -122,7 +127,7 @@ def with_encounter(
     out: dict[str, CodeSuggestion] = {}
     for suggestion in codes:
         code = suggestion.code
-        if len(code) == 8 and code[0] in "ST" and code[-1] in SEVENTH_CHARACTERS:
+        if is_injury(code):
             suggestion = _sibling(suggestion, choices, descriptions) or suggestion
         out.setdefault(suggestion.code, suggestion)
     return tuple(out.values())

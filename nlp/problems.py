@@ -28,7 +28,7 @@ from spacy.util import filter_spans
 
 from . import resources
 from .coding import MAX_TERM_WORDS, CodeBook, load_codebook, suggest_codes
-from .encounter import stated_encounter, with_encounter
+from .encounter import is_injury, stated_encounter, with_encounter
 from .laterality import side_index, stated_side
 from .lexicon import CONFIDENCE_LEXICON, longest_matches, phrase_matcher
 from .mentions import MODEL_KEY
@@ -262,9 +262,10 @@ class ProblemMatcher:
                         span = wider
                     span._.icd10cm = sided
                     taken |= added
-            if span._.icd10cm and (encounter := stated_encounter(doc, span)) is not None:
+            codes = span._.icd10cm
+            if codes and is_injury(codes[0].code) and (found := stated_encounter(doc, span)):
                 descriptions = self.codebook.descriptions
-                span._.icd10cm = with_encounter(span._.icd10cm, encounter, descriptions)
+                span._.icd10cm = with_encounter(codes, found, descriptions)
             out.append(span)
         return out
 
