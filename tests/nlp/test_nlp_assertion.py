@@ -26,6 +26,9 @@ from tests.nlp.nlp_samples import find
         ("Should she develop shortness of breath, go to the ER.", "shortness of breath",
          "hypothetical"),
         ("She has a history of stroke.", "stroke", "historical"),
+        ("ASSESSMENT: S/p MI.", "MI", "historical"),  # the tokenizer splits "s/p" in three
+        ("He is s/p appendectomy for appendicitis.", "appendicitis", "historical"),
+        ("Because of his mental status and general debility, ...", "debility", "present"),
         ("PAST MEDICAL HISTORY: Asthma.\nASSESSMENT: Pneumonia.", "Asthma", "historical"),
         ("PAST MEDICAL HISTORY: Asthma.\nASSESSMENT: Pneumonia.", "Pneumonia", "present"),
         ("Her mother had breast cancer.", "breast cancer", "family"),
