@@ -212,8 +212,7 @@ def score_coding(show_misses: bool) -> dict[str, float]:
         rows = [r for r in rows if len(r) >= 2 and r[1].strip().lower() != "expected_code"]
         top1 = top3 = 0
         for row in rows:
-            alternates = row[2].split("|") if len(row) > 2 else []
-            accept = {norm_code(c) for c in [row[1], *alternates] if c.strip()}
+            accept = accepted(row)
             got = ranked_codes(row[0])
             top1 += bool(got[:1]) and got[0] in accept
             top3 += any(c in accept for c in got[:3])
@@ -222,7 +221,28 @@ def score_coding(show_misses: bool) -> dict[str, float]:
         n = max(1, len(rows))
         print(f"  {name} ({how}): {len(rows)} phrases, top-1 {top1 / n:.3f}, top-3 {top3 / n:.3f}")
         results[name] = top1 / n
+        drafted = sum(draft_code(row[0]) in accepted(row) for row in rows) / n
+        how_drafted = "the draft's code: extract() on 'ASSESSMENT: <phrase>.'"
+        print(f"  {name} ({how_drafted}): top-1 {drafted:.3f}")
+        results[f"{name} draft"] = drafted
     return results
+
+
+def accepted(row: list[str]) -> set[str]:
+    alternates = row[2].split("|") if len(row) > 2 else []
+    return {norm_code(c) for c in [row[1], *alternates] if c.strip()}
+
+
+def draft_code(phrase: str) -> str | None:
+    """The first code of the longest coded problem overlapping `phrase` when a dictated
+    assessment states it: the code the draft proposes, after the pipeline's own spans, sides,
+    assertions and widening, which suggest_codes() on the bare phrase does not see."""
+    text = f"ASSESSMENT: {phrase}."
+    start = len("ASSESSMENT: ")
+    end = start + len(phrase)
+    coded = [p for p in predicted_problems(text) if p.start < end and start < p.end and p.icd10cm]
+    top = max(coded, key=lambda p: p.end - p.start, default=None)
+    return norm_code(top.icd10cm[0].code) if top else None
 
 
 def throughput(engine: str, csv_path: Path, count: int) -> dict[str, float]:
@@ -326,7 +346,8 @@ def summary(acc: dict[str, Any], ours: dict[str, Any] | None, peer: dict[str, An
         neg = f"negation accuracy ({label}, n={m['matched']})"
         rows.append((neg, ">= 0.95", f"{m['neg_acc']:.3f}"))
     for name, top1 in acc.get("coding", {}).items():
-        rows.append((f"coding top-1 ({name})", ">= 0.90", f"{top1:.3f}"))
+        target = "info" if name.endswith(" draft") else ">= 0.90"
+        rows.append((f"coding top-1 ({name})", target, f"{top1:.3f}"))
     if "coding" in acc and not acc["coding"]:
         rows.append(("coding top-1", ">= 0.90", "skipped"))
     if ours:
