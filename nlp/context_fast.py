@@ -377,12 +377,22 @@ def resolve_graph(graph: Any) -> None:
             if _overlaps(modifier._scope_start, modifier._scope_end, t_start, t_end) and (
                 modifier.modifies(target)
             ):
+                if _names_it(modifier, t_start, t_end):
+                    continue
                 modifier.modify(target)
     edges = []
     for modifier in modifiers:
         modifier.reduce_targets()
         edges.extend((target, modifier) for target in modifier._targets)
     graph.edges = edges
+
+
+def _names_it(modifier: Any, t_start: int, t_end: int) -> bool:
+    """A negation inside the problem's own name ("migraine without aura", G43.009; "major
+    depressive disorder, recurrent severe without psychotic features", F33.2) is not one of the
+    problem. (Only negation: a history or family trigger is not part of a name.)"""
+    start, end = modifier.modifier_span
+    return t_start <= start and end <= t_end and modifier.category == "NEGATED_EXISTENCE"
 
 
 def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:

@@ -35,6 +35,7 @@ from .mentions import MODEL_KEY
 from .normalize import LEVEL_RANGE_END, SKIPPABLE, SPINAL_LEVEL, term_key
 from .ranking import VAGUE_SCORE
 from .sites import widen_to_site
+from .specifiers import specified
 from .types import CodeSuggestion
 
 SCORE_CURATED = 0.95
@@ -239,7 +240,9 @@ class ProblemMatcher:
             span._.confidence = round(min(score, CONFIDENCE_MODEL_MAX), 2)
             kept.append(span)
         kept.sort(key=lambda span: span.start)
-        doc.spans["problems"] = self._sided(doc, _widened(doc, kept, demographic), demographic)
+        doc.spans["problems"] = self._sided(
+            doc, _specified(doc, _widened(doc, kept, demographic), demographic), demographic
+        )
         return doc
 
     def _sided(self, doc: Doc, spans: list[Span], demographic: set[int]) -> list[Span]:
@@ -268,6 +271,26 @@ class ProblemMatcher:
                 span._.icd10cm = with_encounter(codes, found, descriptions)
             out.append(span)
         return out
+
+
+def _specified(doc: Doc, spans: list[Span], demographic: set[int]) -> list[Span]:
+    """`spans`, each extended over the specifiers after it where they code it more specifically
+    (specifiers.py), without the mentions it took in."""
+    by_start = {span.start: span for span in spans}
+    absorbed: set[int] = set()
+    out = []
+    for span in spans:
+        if span.start in absorbed:
+            continue
+        found = specified(doc, span, span._.icd10cm, by_start, demographic)
+        if found is not None:
+            longer, codes, taken = found
+            longer._.icd10cm = codes
+            longer._.confidence = span._.confidence
+            absorbed |= {mention.start for mention in taken}
+            span = longer
+        out.append(span)
+    return out
 
 
 def _widened(doc: Doc, spans: list[Span], demographic: set[int]) -> list[Span]:

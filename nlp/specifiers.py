@@ -1,0 +1,83 @@
+"""A coded problem extended over the specifiers that follow it, where they make its code more
+specific within the same ICD-10-CM category: "chronic kidney disease stage 3a" is N18.31, not
+N18.9; "diabetes mellitus type 2 with diabetic nephropathy" E11.21, not E11.9 and a second
+mention; "major depressive disorder recurrent severe without psychotic features" F33.2.
+
+The lexicons name the condition, and a dictated assessment goes on to say its stage, severity
+or complication; the ranker codes the whole phrase well (suggest_codes), but the mention
+stopped at the lexicon's term. The words after a mention are read only while they are
+specifiers (resources/specifier_words.txt), numbers, "with"/"without"/"due to"/"in", or another
+problem mention, which the longer one then takes in. The longer text is kept only when its code
+is another code of the same category, ranked at least MIN_SCORE: a combination that moves the
+category ("hypertension with chronic kidney disease", I12.9) is left to the technician.
+"""
+
+from __future__ import annotations
+
+import re
+
+from spacy.tokens import Doc, Span
+
+from . import resources
+from .coding import suggest_codes
+from .types import CodeSuggestion
+
+MIN_SCORE = 0.77  # as for a site (sites.MIN_SITE_SCORE)
+MAX_WORDS = 10
+SPECIFIERS = frozenset(resources.read_lines("specifier_words.txt"))
+CONNECTORS = frozenset({"with", "without", "due", "to", "in"})
+_LEVEL = re.compile(r"(?:\d+[a-z]?|[ivx]+[abc]?)")
+_WORD = re.compile(r"[a-z]+")
+_NOT_NAMES = frozenset({"unspecified", "other", "without", "complications"})
+
+
+def specified(
+    doc: Doc,
+    span: Span,
+    codes: tuple[CodeSuggestion, ...],
+    mentions: dict[int, Span],
+    blocked: set[int],
+) -> tuple[Span, tuple[CodeSuggestion, ...], list[Span]] | None:
+    """(the longer span, its codes, the mentions it takes in), or None. `mentions`: the other
+    problem mentions by first token; `blocked`: tokens no mention may take in."""
+    if not codes:
+        return None
+    ends: list[tuple[int, list[Span]]] = []
+    absorbed: list[Span] = []
+    i = span.end
+    while i < len(doc) and i - span.end < MAX_WORDS and not doc[i].is_sent_start:
+        other = mentions.get(i)
+        if other is not None:
+            absorbed.append(other)
+            i = other.end
+            ends.append((i, list(absorbed)))
+            continue
+        lower = doc[i].lower_
+        if i in blocked or not (
+            lower in SPECIFIERS or lower in CONNECTORS or _LEVEL.fullmatch(lower)
+        ):
+            break
+        i += 1
+        if lower not in CONNECTORS:
+            ends.append((i, list(absorbed)))
+    category = codes[0].code[:3]
+    named = _main_words(codes[0].description)
+    for end, taken in reversed(ends):
+        found = suggest_codes(doc[span.start : end].text, k=3)
+        if (
+            found
+            and found[0].score >= MIN_SCORE
+            and found[0].code != codes[0].code
+            and found[0].code[:3] == category
+            and not named.isdisjoint(_WORD.findall(found[0].description.lower()))
+        ):
+            return Span(doc, span.start, end, label=span.label), found, taken
+    return None
+
+
+def _main_words(description: str) -> set[str]:
+    """The words that name the condition in a code's description (before its first comma):
+    the longer text's code must still name it. "Hypospadias with chordee" ranked Q54.4,
+    congenital chordee, whose inclusion term is "chordee without hypospadias"."""
+    head = description.lower().split(",")[0]
+    return {w for w in _WORD.findall(head) if len(w) >= 5} - _NOT_NAMES

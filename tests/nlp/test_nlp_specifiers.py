@@ -1,0 +1,59 @@
+"""A problem extended over the specifiers after it, within its category (nlp/specifiers.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from chartdrop.nlp.types import Extraction
+
+
+@pytest.mark.parametrize(
+    ("phrase", "code"),
+    [
+        ("Chronic kidney disease stage 3a", "N18.31"),
+        ("Diabetes mellitus type 2 with diabetic nephropathy", "E11.21"),
+        ("Major depressive disorder recurrent severe without psychotic features", "F33.2"),
+        ("Leukemia in remission", "C95.91"),
+        ("Respiratory failure with hypoxemia", "J96.91"),
+    ],
+)
+def test_specifiers_after_a_problem_code_it(
+    extract: Callable[[str], Extraction], phrase: str, code: str
+) -> None:
+    (problem,) = extract(f"ASSESSMENT: {phrase}.").problems
+    assert problem.text == phrase
+    assert problem.icd10cm[0].code == code
+    # A negation inside the name ("without psychotic features") is not the problem's.
+    assert problem.assertion == "present"
+
+
+def test_a_longer_text_coding_another_condition_is_not_taken(
+    extract: Callable[[str], Extraction],
+) -> None:
+    # Q54.4, congenital chordee, is "chordee without hypospadias": the hypospadias stays.
+    codes = {
+        p.text: p.icd10cm[0].code for p in extract("ASSESSMENT: Hypospadias with chordee.").problems
+    }
+    assert codes.get("Hypospadias") == "Q54.9"
+    # Another category (I12.9, hypertensive CKD) is left to the technician.
+    codes = {
+        p.text: p.icd10cm[0].code for p in extract("ASSESSMENT: Hypertension with CKD.").problems
+    }
+    assert codes.get("Hypertension") == "I10"
+
+
+def test_ordinary_words_after_a_problem_change_nothing(
+    extract: Callable[[str], Extraction],
+) -> None:
+    (problem,) = extract("She has chronic kidney disease and sees nephrology.").problems
+    assert problem.text == "chronic kidney disease"
+    assert problem.icd10cm[0].code == "N18.9"
+
+
+def test_a_negated_name_with_without_stays_negated(extract: Callable[[str], Extraction]) -> None:
+    (problem,) = extract("She denies migraine without aura.").problems
+    assert problem.assertion == "negated"
+    (problem,) = extract("ASSESSMENT: Migraine without aura.").problems
+    assert problem.assertion == "present"
