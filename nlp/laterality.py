@@ -123,6 +123,24 @@ def stated_side(doc: Doc, span: Span) -> tuple[str, int, int] | None:
     ):
         sides.add(SIDES[doc[after].lower_])
         end = after + 1
+    elif (found := _side_phrase_after(doc, span.end)) is not None:
+        side, end = found
+        sides.add(side)
     if len(sides) != 1:
         return None
     return sides.pop(), start, end
+
+
+def _side_phrase_after(doc: Doc, i: int) -> tuple[str, int] | None:
+    """(side, end) of "of/on (the) right/left side" at token `i` ("sciatica of right side",
+    "pain on the left side"), within the sentence."""
+    if i >= len(doc) or doc[i].lower_ not in ("of", "on"):
+        return None
+    i += 1
+    if i < len(doc) and doc[i].lower_ == "the":
+        i += 1
+    if i + 1 >= len(doc) or doc[i].lower_ not in SIDES or doc[i + 1].lower_ != "side":
+        return None
+    if doc[i].is_sent_start or doc[i + 1].is_sent_start:
+        return None
+    return SIDES[doc[i].lower_], i + 2

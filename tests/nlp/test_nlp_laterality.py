@@ -53,6 +53,7 @@ def test_unsided_is_the_side_unspecified_sibling(sides) -> None:  # type: ignore
             "S52.502A",
         ),
         ("IMPRESSION: Right ovarian cyst.", "Right ovarian cyst", "N83.201"),
+        ("ASSESSMENT: Sciatica of right side.", "Sciatica of right side", "M54.31"),
         # M17.9 ranks first and names no side; M17.10, second, has M17.11.
         (
             "IMPRESSION: Osteoarthritis of the right knee.",
