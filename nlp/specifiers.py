@@ -6,10 +6,11 @@ mention; "major depressive disorder recurrent severe without psychotic features"
 The lexicons name the condition, and a dictated assessment goes on to say its stage, severity
 or complication; the ranker codes the whole phrase well (suggest_codes), but the mention
 stopped at the lexicon's term. The words after a mention are read only while they are
-specifiers (resources/specifier_words.txt), numbers, "with"/"without"/"due to"/"in", or another
-problem mention, which the longer one then takes in. The longer text is kept only when its code
-is another code of the same category, ranked at least MIN_SCORE: a combination that moves the
-category ("hypertension with chronic kidney disease", I12.9) is left to the technician.
+specifiers (resources/specifier_words.txt), numbers, "with"/"without"/"due to"/"in", commas,
+or another problem mention, which the longer one then takes in ("nausea, vomiting": R11.2,
+nausea with vomiting). The longer text is kept only when its code is another code of the same
+category that still names the condition, ranked at least MIN_SCORE: a combination that moves
+the category ("hypertension with chronic kidney disease", I12.9) is left to the technician.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from .types import CodeSuggestion
 MIN_SCORE = 0.77  # as for a site (sites.MIN_SITE_SCORE)
 MAX_WORDS = 10
 SPECIFIERS = frozenset(resources.read_lines("specifier_words.txt"))
-CONNECTORS = frozenset({"with", "without", "due", "to", "in"})
+# Words that may join specifiers but do not end one: "major depressive disorder, single
+# episode, moderate" is dictated with commas.
+CONNECTORS = frozenset({"with", "without", "due", "to", "in", ","})
 _LEVEL = re.compile(r"(?:\d+[a-z]?|[ivx]+[abc]?)")
 _WORD = re.compile(r"[a-z]+")
 _NOT_NAMES = frozenset({"unspecified", "other", "without", "complications"})

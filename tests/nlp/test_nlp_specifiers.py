@@ -17,6 +17,8 @@ from chartdrop.nlp.types import Extraction
         ("Major depressive disorder recurrent severe without psychotic features", "F33.2"),
         ("Leukemia in remission", "C95.91"),
         ("Respiratory failure with hypoxemia", "J96.91"),
+        ("Major depressive disorder, single episode, moderate", "F32.1"),  # dictated commas
+        ("Nausea, vomiting", "R11.2"),  # nausea with vomiting: one code, one mention
     ],
 )
 def test_specifiers_after_a_problem_code_it(
