@@ -23,6 +23,7 @@ from .types import CodeSuggestion
 
 # A side word -> the word ICD-10-CM descriptions use for it.
 SIDES = {"left": "left", "right": "right", "bilateral": "bilateral", "bilaterally": "bilateral"}
+_OTHER_SIDE = {"left": "right", "right": "left"}
 _UNSPECIFIED = re.compile(r"\bunspecified\b(?: \w+)?")
 # Words that may stand between a side and the mention ("right open ankle fracture").
 _BETWEEN = frozenset({"open", "closed", "compound", "displaced", "nondisplaced", "healing"})
@@ -39,7 +40,8 @@ class SideIndex:
     def sided(self, code: str, description: str, side: str) -> CodeSuggestion | None:
         """The code whose description is `description` with one "unspecified" naming `side`
         ("unspecified female breast" -> "left female breast"; "Age-related nuclear cataract,
-        unspecified eye" -> "..., bilateral"), or None where the code book has none."""
+        unspecified eye" -> "..., bilateral"), or with the other side's word replaced; None
+        where the code book has none."""
         text = description.lower()
         for found in _UNSPECIFIED.finditer(text):
             start, end = found.span()
@@ -49,6 +51,15 @@ class SideIndex:
             for variant in variants:
                 sibling = self.by_description.get(variant + text[end:])
                 if sibling is not None and sibling != code:
+                    return CodeSuggestion(sibling, "", 0.0)
+        # A code of the other side (the ranker breaks a tie between "left" and "right" texts
+        # by order): "Cellulitis of left lower limb" -> "... right lower limb".
+        other = _OTHER_SIDE.get(side)
+        if other is not None:
+            for found in re.finditer(rf"\b{other}\b", text):
+                variant = text[: found.start()] + side + text[found.end() :]
+                sibling = self.by_description.get(variant)
+                if sibling is not None:
                     return CodeSuggestion(sibling, "", 0.0)
         return None
 

@@ -8,16 +8,21 @@ technician should see the words that support the code, so a span that is too vag
 its own takes up to two words before it, or an "of (the) [left|right] ..." phrase after it, when
 the wider text is coded specifically by the same strict ranking. Nothing else moves.
 
-Only malignant neoplasms, fractures and (osteo)arthritis coded to "unspecified site" (M19.90)
-are widened. Tried on every vague span of 1,000
-MTSamples notes, about half of the other widenings got a wrong code ("tracheal stenosis"
-J95.03, a tracheostomy malfunction; "rupture of membranes" H18.339, Descemet's membrane):
+Only malignant neoplasms, fractures, and (osteo)arthritis, cellulitis and abscesses coded to no
+site ("unspecified site", M19.90; "Cellulitis, unspecified", L03.90) are widened. Tried on every
+vague span of 1,000 MTSamples notes, about half of the other widenings got a wrong code
+("tracheal stenosis" J95.03, a tracheostomy malfunction; "rupture of membranes" H18.339,
+Descemet's membrane):
 the ranker's two-word candidates elsewhere are not good enough to move a mention's evidence
 for. Among neoplasms, the wrong ones scored 0.68-0.77 ("squamous cell carcinoma of the head"
 C25.0, head of the pancreas, where the note said "head and neck"), the right ones 0.77-0.89:
 MIN_SITE_SCORE. Fractures are ranked strictly by site (ranking.py); their widenings were
 checked the same way: 49 on 1,000 MTSamples notes ("nasal fracture" S02.2XXA, "fracture of
 the right distal radius" S52.501A, "femoral neck fracture" S72.009A), none with a wrong site.
+Cellulitis and abscesses (2026-12-07): 15 widenings on those notes, all but one right
+("testicular abscess" N45.4, "dental abscess" K04.7, "cellulitis of the right lower
+extremity" L03.115; where the unwidened code was L02.91, a cutaneous abscess); the wrong one
+read "Right distal femoral, subperiosteal abscess" as the mastoid's (H70.019).
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ _SIDES = frozenset({"left", "right", "bilateral"})
 _WIDENED = frozenset(
     term_key(
         "cancer carcinoma adenocarcinoma malignancy fracture tear stenosis mass stricture"
-        " fistula perforation hematoma polyp lesion osteoarthritis arthritis"
+        " fistula perforation hematoma polyp lesion osteoarthritis arthritis cellulitis abscess"
     ).split()
 )
 # Not "obstruction" or "rupture": the word beside them is too often not a site ("outflow tract
@@ -51,7 +56,8 @@ _WIDENED |= METASTASIS_WORDS
 UNSPECIFIED_SITE = frozenset({"C79.9", "C80.1"})
 # Not a site to code by: "70% mid vessel stenosis" of a coronary artery is not I28.8, a disease
 # of the pulmonary vessels.
-_NOT_SITE_WORDS = frozenset({"vessel", "vessels"})
+# ("port site cellulitis" is not L03.818, cellulitis of other sites.)
+_NOT_SITE_WORDS = frozenset({"vessel", "vessels", "site", "sites"})
 _OF = frozenset({"of"})
 _SPINE = DISC_WORDS | frozenset(term_key("stenosis spondylosis").split())
 _LEVEL = re.compile(rf"{SPINAL_LEVEL}(?:-{LEVEL_RANGE_END})?\.?", re.IGNORECASE)
@@ -181,5 +187,12 @@ def _unsited(text: str) -> bool:
 
 
 def _names_no_site(code: CodeSuggestion) -> bool:
-    """C79.9, C80.1, or a code that says so ("Unspecified osteoarthritis, unspecified site")."""
-    return code.code in UNSPECIFIED_SITE or "unspecified site" in code.description.lower()
+    """C79.9, C80.1, or a code that says so: "Unspecified osteoarthritis, unspecified site",
+    "Cellulitis, unspecified" (a condition of one or two words, unspecified)."""
+    text = code.description.lower()
+    condition, _, rest = text.partition(", ")
+    return (
+        code.code in UNSPECIFIED_SITE
+        or "unspecified site" in text
+        or (rest == "unspecified" and len(condition.split()) <= 2)
+    )

@@ -27,6 +27,7 @@ def sides(nlp_data_dir: Path):  # type: ignore[no-untyped-def]
         ("C50.919", "bilateral", None),  # no bilateral breast code: left as it was
         ("I70.209", "left", None),  # "unspecified extremity": "left leg" is other wording
         ("I10", "left", None),
+        ("L03.116", "right", "L03.115"),  # the other side's code, from a tie the ranker broke
     ],
 )
 def test_the_sided_sibling_is_the_code_book_s_own(sides, code: str, side: str, expected) -> None:  # type: ignore[no-untyped-def]

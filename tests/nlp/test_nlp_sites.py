@@ -151,3 +151,29 @@ def test_a_spine_problem_takes_in_its_level(
 def test_a_list_of_spinal_levels_is_no_problem(extract: Callable[[str], Extraction]) -> None:
     texts = [p.text for p in extract("IMPRESSION: Disk protrusions, C5-C6 and C6-C7.").problems]
     assert "C5-C6 and C6-C7" not in texts
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "code"),
+    [
+        (
+            "ASSESSMENT: Cellulitis of the right lower extremity.",
+            "Cellulitis of the right lower extremity",
+            "L03.115",
+        ),
+        ("DIAGNOSIS: Dental abscess.", "Dental abscess", "K04.7"),
+        ("ASSESSMENT: Osteoarthritis of the left hip.", "Osteoarthritis of the left hip", "M16.12"),
+    ],
+)
+def test_cellulitis_abscess_and_arthritis_take_in_their_site(
+    extract: Callable[[str], Extraction], text: str, mention: str, code: str
+) -> None:
+    # Alone they code to no site (L03.90, L02.91 a cutaneous abscess, M19.90).
+    (problem,) = extract(text).problems
+    assert problem.text == mention
+    assert problem.icd10cm[0].code == code
+
+
+def test_a_site_word_is_no_site(extract: Callable[[str], Extraction]) -> None:
+    (problem,) = extract("ASSESSMENT: Port site cellulitis.").problems
+    assert problem.icd10cm[0].code != "L03.818"  # cellulitis of other sites
