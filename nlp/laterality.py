@@ -143,15 +143,23 @@ def stated_side(doc: Doc, span: Span) -> tuple[str, int, int] | None:
 
 
 def _side_phrase_after(doc: Doc, i: int) -> tuple[str, int] | None:
-    """(side, end) of "of/on (the) right/left side" at token `i` ("sciatica of right side",
-    "pain on the left side"), within the sentence."""
-    if i >= len(doc) or doc[i].lower_ not in ("of", "on"):
+    """(side, end) of "of/on/in (the) right/left side|<site>" at token `i`, within the sentence:
+    "sciatica of right side", "carpal tunnel syndrome of the right wrist", "otitis media of
+    the left ear" (a site of one or two words that ends the phrase)."""
+    if i >= len(doc) or doc[i].lower_ not in ("of", "on", "in"):
         return None
     i += 1
     if i < len(doc) and doc[i].lower_ == "the":
         i += 1
-    if i + 1 >= len(doc) or doc[i].lower_ not in SIDES or doc[i + 1].lower_ != "side":
+    if i >= len(doc) or doc[i].lower_ not in SIDES or doc[i].is_sent_start:
         return None
-    if doc[i].is_sent_start or doc[i + 1].is_sent_start:
-        return None
-    return SIDES[doc[i].lower_], i + 2
+    side, i = SIDES[doc[i].lower_], i + 1
+    words = 0
+    while i < len(doc) and words < 2 and doc[i].is_alpha:
+        if doc[i].is_sent_start or (doc[i].is_stop and doc[i].lower_ != "side"):
+            break
+        i, words = i + 1, words + 1
+        if doc[i - 1].lower_ == "side":
+            break
+    ends_phrase = i == len(doc) or doc[i].is_punct or doc[i].is_space or doc[i].is_sent_start
+    return (side, i) if words and ends_phrase else None

@@ -194,5 +194,6 @@ def _names_no_site(code: CodeSuggestion) -> bool:
     return (
         code.code in UNSPECIFIED_SITE
         or "unspecified site" in text
+        or "unspecified part" in text  # C34.90, lung: "of the right upper lobe" codes C34.11
         or (rest == "unspecified" and len(condition.split()) <= 2)
     )

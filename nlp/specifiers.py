@@ -7,10 +7,11 @@ The lexicons name the condition, and a dictated assessment goes on to say its st
 or complication; the ranker codes the whole phrase well (suggest_codes), but the mention
 stopped at the lexicon's term. The words after a mention are read only while they are
 specifiers (resources/specifier_words.txt), numbers, "with"/"without"/"due to"/"in", commas,
-or another problem mention, which the longer one then takes in ("nausea, vomiting": R11.2,
-nausea with vomiting). The longer text is kept only when its code is another code of the same
-category that still names the condition, ranked at least MIN_SCORE: a combination that moves
-the category ("hypertension with chronic kidney disease", I12.9) is left to the technician.
+or another problem mention after with/without/due to/in, which the longer one then takes in
+("with neurogenic claudication", M48.062). The longer text is kept only when its code is
+another code of the same category that still names the condition, ranked at least MIN_SCORE:
+a combination that moves the category ("hypertension with chronic kidney disease", I12.9) is
+left to the technician.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ SPECIFIERS = frozenset(resources.read_lines("specifier_words.txt"))
 # Words that may join specifiers but do not end one: "major depressive disorder, single
 # episode, moderate" is dictated with commas.
 CONNECTORS = frozenset({"with", "without", "due", "to", "in", ","})
+# Words after which another mention is part of this one ("with diabetic nephropathy"); not a
+# comma, which also lists conditions ("right femur fracture, right femoral neck fracture").
+JOINS = CONNECTORS - {","}
 _LEVEL = re.compile(r"(?:\d+[a-z]?|[ivx]+[abc]?)")
 _WORD = re.compile(r"[a-z]+")
 _NOT_NAMES = frozenset({"unspecified", "other", "without", "complications"})
@@ -50,16 +54,26 @@ def specified(
     i = span.end
     while i < len(doc) and i - span.end < MAX_WORDS and not doc[i].is_sent_start:
         other = mentions.get(i)
-        if other is not None:
+        if other is not None and doc[i - 1].lower_ in JOINS:
             absorbed.append(other)
             i = other.end
             ends.append((i, list(absorbed)))
             continue
         lower = doc[i].lower_
-        if i in blocked or not (
-            lower in SPECIFIERS or lower in CONNECTORS or _LEVEL.fullmatch(lower)
-        ):
+        if i in blocked:
             break
+        if not (lower in SPECIFIERS or lower in CONNECTORS or _LEVEL.fullmatch(lower)):
+            # After "with", a word or two may qualify the mention it names: "with neurogenic
+            # claudication" (M48.062).
+            after = doc[i - 1].lower_ in JOINS and i > span.end
+            ahead = [j for j in (i + 1, i + 2) if j in mentions and doc[i:j].text.isalpha()]
+            if not (after and ahead) or any(j in blocked for j in range(i, ahead[0])):
+                break
+            other = mentions[ahead[0]]
+            absorbed.append(other)
+            i = other.end
+            ends.append((i, list(absorbed)))
+            continue
         i += 1
         if lower not in CONNECTORS:
             ends.append((i, list(absorbed)))

@@ -55,6 +55,17 @@ def test_unsided_is_the_side_unspecified_sibling(sides) -> None:  # type: ignore
         ),
         ("IMPRESSION: Right ovarian cyst.", "Right ovarian cyst", "N83.201"),
         ("ASSESSMENT: Sciatica of right side.", "Sciatica of right side", "M54.31"),
+        (
+            "IMPRESSION: Carpal tunnel syndrome of the right wrist.",
+            "Carpal tunnel syndrome of the right wrist",
+            "G56.01",
+        ),
+        ("IMPRESSION: Otitis media of the left ear.", "Otitis media of the left ear", "H66.92"),
+        (
+            "IMPRESSION: Non-small cell lung cancer of the right upper lobe.",
+            "lung cancer of the right upper lobe",
+            "C34.11",
+        ),
         # M17.9 ranks first and names no side; M17.10, second, has M17.11.
         (
             "IMPRESSION: Osteoarthritis of the right knee.",

@@ -18,7 +18,7 @@ from chartdrop.nlp.types import Extraction
         ("Leukemia in remission", "C95.91"),
         ("Respiratory failure with hypoxemia", "J96.91"),
         ("Major depressive disorder, single episode, moderate", "F32.1"),  # dictated commas
-        ("Nausea, vomiting", "R11.2"),  # nausea with vomiting: one code, one mention
+        ("Lumbar spinal stenosis with neurogenic claudication", "M48.062"),
     ],
 )
 def test_specifiers_after_a_problem_code_it(
@@ -44,6 +44,11 @@ def test_a_longer_text_coding_another_condition_is_not_taken(
         p.text: p.icd10cm[0].code for p in extract("ASSESSMENT: Hypertension with CKD.").problems
     }
     assert codes.get("Hypertension") == "I10"
+
+
+def test_a_list_of_conditions_stays_a_list(extract: Callable[[str], Extraction]) -> None:
+    text = "DIAGNOSES: Right femur fracture, right femoral neck fracture."
+    assert len(extract(text).problems) == 2
 
 
 def test_ordinary_words_after_a_problem_change_nothing(
