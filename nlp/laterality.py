@@ -86,13 +86,17 @@ class SideIndex:
         out: dict[str, CodeSuggestion] = {}
         first_sided: str | None = None
         first_moved = False
+        category = codes[0].code[:3] if codes else ""
         for rank, suggestion in enumerate(codes):
             sibling = self.sided(suggestion.code, suggestion.description, side)
             if sibling is not None:
+                # A code that named a side the text does not state was a tie the ranker
+                # broke, not a reading of the words: it is corrected, never promoted.
+                guessed = _SIDE_WORD.search(suggestion.description.lower()) is not None
                 suggestion = CodeSuggestion(sibling.code, describe[sibling.code], suggestion.score)
                 if rank == 0:
                     first_moved = True
-                elif rank == 1 and not first_moved and sibling.code[:3] == codes[0].code[:3]:
+                elif rank == 1 and not (first_moved or guessed) and sibling.code[:3] == category:
                     first_sided = sibling.code
             out.setdefault(suggestion.code, suggestion)
         ordered = list(out.values())
@@ -110,7 +114,7 @@ def side_index() -> SideIndex:
     return SideIndex(load_codebook().descriptions)
 
 
-def stated_side(doc: Doc, span: Span) -> tuple[str, int, int] | None:
+def stated_side(doc: Doc, span: Span, after: bool = True) -> tuple[str, int, int] | None:
     """(side, start, end): the one side the mention states, in its words, in the word just
     before it ("Left [breast cancer]") or as ", left" closing it ("[fracture of the distal
     radius], left."), with the token range that states it; None for no side or two ("right
@@ -125,16 +129,7 @@ def stated_side(doc: Doc, span: Span) -> tuple[str, int, int] | None:
         start = before
         if before >= 2 and doc[before - 1].lower_ in _JOINS and doc[before - 2].lower_ in SIDES:
             sides.add(SIDES[doc[before - 2].lower_])  # "right and left [ovarian cysts]"
-    after = span.end + 1
-    if (
-        after < len(doc)
-        and doc[span.end].text == ","
-        and doc[after].lower_ in SIDES
-        and (after + 1 == len(doc) or doc[after + 1].is_punct or doc[after + 1].is_space)
-    ):
-        sides.add(SIDES[doc[after].lower_])
-        end = after + 1
-    elif (found := _side_phrase_after(doc, span.end)) is not None:
+    if after and (found := _side_phrase_after(doc, span.end)) is not None:
         side, end = found
         sides.add(side)
     if len(sides) != 1:
@@ -143,13 +138,15 @@ def stated_side(doc: Doc, span: Span) -> tuple[str, int, int] | None:
 
 
 def _side_phrase_after(doc: Doc, i: int) -> tuple[str, int] | None:
-    """(side, end) of "of/on/in (the) right/left side|<site>" at token `i`, within the sentence:
-    "sciatica of right side", "carpal tunnel syndrome of the right wrist", "otitis media of
-    the left ear" (a site of one or two words that ends the phrase)."""
-    if i >= len(doc) or doc[i].lower_ not in ("of", "on", "in"):
+    """(side, end) of a side said after the mention, within the sentence: ", left" and ", left
+    eye" ("Age-related macular degeneration, left eye"), "of/on/in (the) right side|<site>"
+    ("sciatica of right side", "carpal tunnel syndrome of the right wrist"); a site of one or
+    two words that ends the phrase."""
+    if i >= len(doc) or doc[i].lower_ not in ("of", "on", "in", ","):
         return None
+    comma = doc[i].text == ","
     i += 1
-    if i < len(doc) and doc[i].lower_ == "the":
+    if not comma and i < len(doc) and doc[i].lower_ == "the":
         i += 1
     if i >= len(doc) or doc[i].lower_ not in SIDES or doc[i].is_sent_start:
         return None
@@ -158,8 +155,12 @@ def _side_phrase_after(doc: Doc, i: int) -> tuple[str, int] | None:
     while i < len(doc) and words < 2 and doc[i].is_alpha:
         if doc[i].is_sent_start or (doc[i].is_stop and doc[i].lower_ != "side"):
             break
+        if doc[i].lower_ in _BETWEEN:
+            return None  # "open knee": another injury, not this mention's site
         i, words = i + 1, words + 1
         if doc[i - 1].lower_ == "side":
             break
     ends_phrase = i == len(doc) or doc[i].is_punct or doc[i].is_space or doc[i].is_sent_start
-    return (side, i) if words and ends_phrase else None
+    if comma and i < len(doc) and doc[i].text == ",":
+        return None  # a list goes on: "right femoral neck fracture, right open knee, and ..."
+    return (side, i) if (words or comma) and ends_phrase else None

@@ -254,10 +254,12 @@ class ProblemMatcher:
         for span in spans:
             codes = span._.icd10cm
             found = stated_side(doc, span) if codes else None
+            if found is not None and set(range(found[1], found[2])) - _tokens_of(span) & taken:
+                found = stated_side(doc, span, after=False)  # what follows is another mention
             if found is not None:
                 side, start, end = found
                 sided = self.sides.with_side(codes, side, self.codebook.descriptions)
-                added = set(range(start, end)) - set(range(span.start, span.end))
+                added = set(range(start, end)) - _tokens_of(span)
                 if sided[0].code != codes[0].code and not added & taken:
                     if added:
                         wider = Span(doc, start, end, label=span.label)
@@ -265,6 +267,8 @@ class ProblemMatcher:
                         span = wider
                     span._.icd10cm = sided
                     taken |= added
+                elif sided[0].code == codes[0].code:
+                    span._.icd10cm = sided  # an alternative of the other side corrected
             codes = span._.icd10cm
             if codes and is_injury(codes[0].code) and (found := stated_encounter(doc, span)):
                 descriptions = self.codebook.descriptions
@@ -291,6 +295,10 @@ def _specified(doc: Doc, spans: list[Span], demographic: set[int]) -> list[Span]
             span = longer
         out.append(span)
     return out
+
+
+def _tokens_of(span: Span) -> set[int]:
+    return set(range(span.start, span.end))
 
 
 def _widened(doc: Doc, spans: list[Span], demographic: set[int]) -> list[Span]:

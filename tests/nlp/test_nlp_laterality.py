@@ -61,6 +61,7 @@ def test_unsided_is_the_side_unspecified_sibling(sides) -> None:  # type: ignore
             "G56.01",
         ),
         ("IMPRESSION: Otitis media of the left ear.", "Otitis media of the left ear", "H66.92"),
+        ("DIAGNOSIS: Hallux rigidus, left foot.", "Hallux rigidus, left foot", "M20.22"),
         (
             "IMPRESSION: Non-small cell lung cancer of the right upper lobe.",
             "lung cancer of the right upper lobe",
@@ -114,3 +115,12 @@ def test_suggest_codes_moves_a_curated_term_to_its_side(nlp_data_dir: Path) -> N
     # Ranked whole, the phrase met left carpal tunnel syndrome (G56.02) first.
     assert suggest_codes("left cubital tunnel syndrome", k=1)[0].code == "G56.22"
     assert suggest_codes("right tibia fracture", k=1)[0].code == "S82.201A"
+
+
+def test_a_list_of_injuries_keeps_each_side_to_itself(
+    extract: Callable[[str], Extraction],
+) -> None:
+    text = "She sustained a right open ankle fracture, left femur fracture, right open knee."
+    problems = {p.text: p.icd10cm[0].code for p in extract(text).problems if p.icd10cm}
+    assert problems.get("right open ankle fracture") == "S82.891B"
+    assert problems.get("left femur fracture") == "S72.92XA"
