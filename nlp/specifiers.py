@@ -80,13 +80,17 @@ def specified(
     category = codes[0].code[:3]
     named = _main_words(codes[0].description)
     for end, taken in reversed(ends):
-        found = suggest_codes(doc[span.start : end].text, k=3)
+        text = doc[span.start : end].text
+        found = suggest_codes(text, k=3)
         if (
             found
             and found[0].score >= MIN_SCORE
             and found[0].code != codes[0].code
             and found[0].code[:3] == category
             and not named.isdisjoint(_WORD.findall(found[0].description.lower()))
+            # "Other osteoporosis without current pathological fracture" (M81.8) is a type the
+            # words did not name; the condition's default (M81.0) stays.
+            and (not found[0].description.lower().startswith("other ") or "other" in text.lower())
         ):
             return Span(doc, span.start, end, label=span.label), found, taken
     return None

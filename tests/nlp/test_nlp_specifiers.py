@@ -39,6 +39,9 @@ def test_a_longer_text_coding_another_condition_is_not_taken(
         p.text: p.icd10cm[0].code for p in extract("ASSESSMENT: Hypospadias with chordee.").problems
     }
     assert codes.get("Hypospadias") == "Q54.9"
+    # An "Other ..." code names a type the words did not (M81.8): the default M81.0 stays.
+    text = "ASSESSMENT: Osteoporosis without current pathological fracture."
+    assert extract(text).problems[0].icd10cm[0].code == "M81.0"
     # Another category (I12.9, hypertensive CKD) is left to the technician.
     codes = {
         p.text: p.icd10cm[0].code for p in extract("ASSESSMENT: Hypertension with CKD.").problems
