@@ -92,7 +92,9 @@ class SideIndex:
             if sibling is not None:
                 # A code that named a side the text does not state was a tie the ranker
                 # broke, not a reading of the words: it is corrected, never promoted.
-                guessed = _SIDE_WORD.search(suggestion.description.lower()) is not None
+                # Nor is an "Other ..." code, a type the words did not name.
+                was = suggestion.description.lower()
+                guessed = _SIDE_WORD.search(was) is not None or was.startswith("other ")
                 suggestion = CodeSuggestion(sibling.code, describe[sibling.code], suggestion.score)
                 if rank == 0:
                     first_moved = True
