@@ -51,30 +51,32 @@ def specified(
         return None
     ends: list[tuple[int, list[Span]]] = []
     absorbed: list[Span] = []
+    joined = False  # a "with"/"without"/... since the last mention taken in
     i = span.end
     while i < len(doc) and i - span.end < MAX_WORDS and not doc[i].is_sent_start:
-        other = mentions.get(i)
-        if other is not None and doc[i - 1].lower_ in JOINS:
-            absorbed.append(other)
-            i = other.end
-            ends.append((i, list(absorbed)))
-            continue
-        lower = doc[i].lower_
         if i in blocked:
             break
-        if not (lower in SPECIFIERS or lower in CONNECTORS or _LEVEL.fullmatch(lower)):
-            # After "with", a word or two may qualify the mention it names: "with neurogenic
-            # claudication" (M48.062).
-            after = doc[i - 1].lower_ in JOINS and i > span.end
-            ahead = [j for j in (i + 1, i + 2) if j in mentions and doc[i:j].text.isalpha()]
-            if not (after and ahead) or any(j in blocked for j in range(i, ahead[0])):
+        lower = doc[i].lower_
+        known = lower in SPECIFIERS or lower in CONNECTORS or _LEVEL.fullmatch(lower)
+        if not (i in mentions or known):
+            # After "with", a word or two may qualify the mention it names: "with (severe)
+            # neurogenic claudication" (M48.062).
+            ahead = [j for j in (i + 1, i + 2) if j in mentions]
+            if not (joined and ahead and all(t.is_alpha for t in doc[i : ahead[0]])):
                 break
-            other = mentions[ahead[0]]
+            if any(j in blocked for j in range(i, ahead[0])):
+                break
+            i = ahead[0]
+        other = mentions.get(i)
+        if other is not None:
+            if not joined:
+                break
             absorbed.append(other)
-            i = other.end
+            i, joined = other.end, False
             ends.append((i, list(absorbed)))
             continue
         i += 1
+        joined = joined or lower in JOINS
         if lower not in CONNECTORS:
             ends.append((i, list(absorbed)))
     category = codes[0].code[:3]
