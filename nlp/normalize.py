@@ -27,15 +27,18 @@ def is_letter_with_stop(word: str) -> bool:
 
 
 def is_level_with_stop(word: str) -> bool:
-    """A spinal level and a full stop as one token ("C6." of "C5-C6.,", "4." of "C3-4."), as
-    the tokenizer leaves a level that ends a sentence."""
-    return _LEVEL_WITH_STOP.fullmatch(word) is not None
+    """A spinal level or a stage, and a full stop as one token ("C6." of "C5-C6.,", "4." of
+    "C3-4.", "III." of "stage III.,"), as the tokenizer leaves one that ends a sentence."""
+    return (
+        _LEVEL_WITH_STOP.fullmatch(word) is not None or _STAGE_WITH_STOP.fullmatch(word) is not None
+    )
 
 
 # A spinal level ("C5", "L4"), and the end of a range after one ("C6" of "C5-C6", "6" of "C5-6").
 SPINAL_LEVEL = r"[CTLS]\d{1,2}"
 LEVEL_RANGE_END = r"[CTLS]?\d{1,2}"
 _LEVEL_WITH_STOP = re.compile(rf"{LEVEL_RANGE_END}\.", re.IGNORECASE)
+_STAGE_WITH_STOP = re.compile(r"(?:\d{1,2}[abc]?|[ivx]{1,4}[abc]?)\.", re.IGNORECASE)
 
 
 @lru_cache(maxsize=100_000)  # words repeat: the ranker normalises ~20 per code text

@@ -33,7 +33,10 @@ CONNECTORS = frozenset({"with", "without", "due", "to", "in", ","})
 # Words after which another mention is part of this one ("with diabetic nephropathy"); not a
 # comma, which also lists conditions ("right femur fracture, right femoral neck fracture").
 JOINS = CONNECTORS - {","}
-_LEVEL = re.compile(r"(?:\d+[a-z]?|[ivx]+[abc]?)")
+_LEVEL = re.compile(r"(?:\d+[a-z]?|[ivx]+[abc]?)\.?")  # "3a", "IV", "III." ending a sentence
+# Words that need their value: a text ending in them ("chronic kidney disease, stage") ranked
+# stage 1 (N18.1).
+_NEEDS_VALUE = frozenset({"stage", "type", "grade", "class", "phase"})
 _WORD = re.compile(r"[a-z]+")
 _NOT_NAMES = frozenset({"unspecified", "other", "without", "complications"})
 
@@ -52,6 +55,7 @@ def specified(
     ends: list[tuple[int, list[Span]]] = []
     absorbed: list[Span] = []
     joined = False  # a "with"/"without"/... since the last mention taken in
+    commas = False
     i = span.end
     while i < len(doc) and i - span.end < MAX_WORDS and not doc[i].is_sent_start:
         if i in blocked:
@@ -77,8 +81,14 @@ def specified(
             continue
         i += 1
         joined = joined or lower in JOINS
-        if lower not in CONNECTORS:
+        commas = commas or lower == ","
+        # After a comma the words must close the phrase: in "no DVT, acute arthritis" "acute"
+        # is the next entry's.
+        closed = not commas or _closes(doc, i)
+        if lower not in CONNECTORS and lower not in _NEEDS_VALUE and closed:
             ends.append((i, list(absorbed)))
+        if lower.endswith("."):
+            break  # "stage III." ends its sentence
     category = codes[0].code[:3]
     named = _main_words(codes[0].description)
     for end, taken in reversed(ends):
@@ -96,6 +106,10 @@ def specified(
         ):
             return Span(doc, span.start, end, label=span.label), found, taken
     return None
+
+
+def _closes(doc: Doc, i: int) -> bool:
+    return i == len(doc) or doc[i].is_punct or doc[i].is_space or doc[i].is_sent_start
 
 
 def _main_words(description: str) -> set[str]:

@@ -28,6 +28,7 @@ from tests.nlp.nlp_samples import find
         ("She has a history of stroke.", "stroke", "historical"),
         ("ASSESSMENT: S/p MI.", "MI", "historical"),  # the tokenizer splits "s/p" in three
         ("He is s/p appendectomy for appendicitis.", "appendicitis", "historical"),
+        ("Neurogenic bladder, status-post pneumonia.", "pneumonia", "historical"),
         ("Because of his mental status and general debility, ...", "debility", "present"),
         ("PAST MEDICAL HISTORY: Asthma.\nASSESSMENT: Pneumonia.", "Asthma", "historical"),
         ("PAST MEDICAL HISTORY: Asthma.\nASSESSMENT: Pneumonia.", "Pneumonia", "present"),

@@ -54,6 +54,27 @@ def test_a_list_of_conditions_stays_a_list(extract: Callable[[str], Extraction])
     assert len(extract(text).problems) == 2
 
 
+@pytest.mark.parametrize(
+    ("text", "mention", "code"),
+    [
+        # A stage closing a numbered entry ("III." one token): the stage, not "stage" alone
+        # (which ranked stage 1, N18.1).
+        (
+            "IMPRESSION:,1. Diabetes.,2.  Chronic kidney disease, stage III.,3.  Gout.",
+            "Chronic kidney disease, stage III",
+            "N18.30",
+        ),
+        # "acute" after a comma is the next entry's, not the DVT's (I82.629, upper limb).
+        ("EXTREMITIES: No evidence of DVT, acute arthritis, cellulitis.", "DVT", "I82.409"),
+    ],
+)
+def test_dictated_lists_keep_their_entries(
+    extract: Callable[[str], Extraction], text: str, mention: str, code: str
+) -> None:
+    problem = next(p for p in extract(text).problems if p.text.startswith(mention[:5]))
+    assert (problem.text, problem.icd10cm[0].code) == (mention, code)
+
+
 def test_ordinary_words_after_a_problem_change_nothing(
     extract: Callable[[str], Extraction],
 ) -> None:
