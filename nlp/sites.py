@@ -194,6 +194,8 @@ def _names_no_site(code: CodeSuggestion) -> bool:
     return (
         code.code in UNSPECIFIED_SITE
         or "unspecified site" in text
-        or "unspecified part" in text  # C34.90, lung: "of the right upper lobe" codes C34.11
+        # A neoplasm's: C34.90, lung, where "of the right upper lobe" codes C34.11. Not a
+        # fracture's ("unspecified part of neck of femur"), whose words before are no site.
+        or ("unspecified part" in text and code.code.startswith("C"))
         or (rest == "unspecified" and len(condition.split()) <= 2)
     )
