@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from spacy.attrs import IS_PUNCT, IS_SPACE, LOWER, SENT_START, SPACY
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 Predicate = Callable[[str, int, int, int], bool]  # (lower, SPACY, IS_PUNCT, IS_SPACE) as 0/1
 _SUPPORTED_OPS = {None, "?", "*", "+"}
@@ -377,7 +377,7 @@ def resolve_graph(graph: Any) -> None:
             if _overlaps(modifier._scope_start, modifier._scope_end, t_start, t_end) and (
                 modifier.modifies(target)
             ):
-                if _names_it(modifier, t_start, t_end):
+                if _names_it(modifier, target):
                     continue
                 modifier.modify(target)
     edges = []
@@ -387,12 +387,22 @@ def resolve_graph(graph: Any) -> None:
     graph.edges = edges
 
 
-def _names_it(modifier: Any, t_start: int, t_end: int) -> bool:
+def _names_it(modifier: Any, target: Any) -> bool:
     """A negation inside the problem's own name ("migraine without aura", G43.009; "major
     depressive disorder, recurrent severe without psychotic features", F33.2) is not one of the
-    problem. (Only negation: a history or family trigger is not part of a name.)"""
+    problem: its words are in the name of the code it was given. (Only negation: a history or
+    family trigger is not part of a name. Not a span the model read over a negation,
+    "genitalia without abnormalities", which no code names.)"""
     start, end = modifier.modifier_span
-    return t_start <= start and end <= t_end and modifier.category == "NEGATED_EXISTENCE"
+    if not (target.start <= start and end <= target.end):
+        return False
+    if modifier.category != "NEGATED_EXISTENCE":
+        return False
+    codes = getattr(target._, "icd10cm", None) if Span.has_extension("icd10cm") else None
+    if not codes:
+        return False
+    trigger = target.doc[start:end].text.lower()
+    return trigger in codes[0].description.lower()
 
 
 def _overlaps(a0: int, a1: int, b0: int, b1: int) -> bool:

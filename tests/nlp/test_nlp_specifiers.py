@@ -83,6 +83,13 @@ def test_ordinary_words_after_a_problem_change_nothing(
     assert problem.icd10cm[0].code == "N18.9"
 
 
+def test_a_negation_the_code_does_not_name_still_negates(
+    extract: Callable[[str], Extraction],
+) -> None:
+    text = "The pelvic exam shows external genitalia without abnormalities or lesions."
+    assert {p.assertion for p in extract(text).problems} == {"negated"}
+
+
 def test_a_negated_name_with_without_stays_negated(extract: Callable[[str], Extraction]) -> None:
     (problem,) = extract("She denies migraine without aura.").problems
     assert problem.assertion == "negated"
