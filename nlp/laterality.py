@@ -25,7 +25,8 @@ from .types import CodeSuggestion
 SIDES = {"left": "left", "right": "right", "bilateral": "bilateral", "bilaterally": "bilateral"}
 _OTHER_SIDE = {"left": "right", "right": "left"}
 _UNSPECIFIED = re.compile(r"\bunspecified\b(?: \w+)?")
-# Words that may stand between a side and the mention ("right open ankle fracture").
+MAX_WORDS_BETWEEN = 2  # "Left medial compartment [osteoarthritis]"
+# Injury words: never a site after a side ("right open knee" is the next entry of a list).
 _BETWEEN = frozenset({"open", "closed", "compound", "displaced", "nondisplaced", "healing"})
 _JOINS = frozenset({"and", "or", "/", ","})
 _SIDE_WORD = re.compile(r"\b(?:left|right)\b")
@@ -76,13 +77,19 @@ class SideIndex:
         return code
 
     def with_side(
-        self, codes: tuple[CodeSuggestion, ...], side: str, describe: dict[str, str]
+        self,
+        codes: tuple[CodeSuggestion, ...],
+        side: str,
+        describe: dict[str, str],
+        text: str = "",
     ) -> tuple[CodeSuggestion, ...]:
         """`codes`, each moved to its sibling for `side` where it has one (same score), in
         order, without repeats. Where the first has none but the second, of its category,
         does, that one leads: "osteoarthritis of the right knee" ranks M17.9 (osteoarthritis of
-        knee, unspecified) before M17.10, whose sibling M17.11 names the stated side. Not a
-        third: "vesicoureteral reflux" N13.70 would have led to N13.722 (reflux nephropathy)."""
+        knee, unspecified) before M17.10, whose sibling M17.11 names the stated side. Only when
+        `text` (the mention) names the site the side is given to ("knee"): "left breast ductal
+        carcinoma in situ" would have led to D09.22, of the left eye. Not a third:
+        "vesicoureteral reflux" N13.70 would have led to N13.722 (reflux nephropathy)."""
         out: dict[str, CodeSuggestion] = {}
         first_sided: str | None = None
         first_moved = False
@@ -98,7 +105,12 @@ class SideIndex:
                 suggestion = CodeSuggestion(sibling.code, describe[sibling.code], suggestion.score)
                 if rank == 0:
                     first_moved = True
-                elif rank == 1 and not (first_moved or guessed) and sibling.code[:3] == category:
+                elif (
+                    rank == 1
+                    and not (first_moved or guessed)
+                    and sibling.code[:3] == category
+                    and _names_stated_site(describe[sibling.code], side, text)
+                ):
                     first_sided = sibling.code
             out.setdefault(suggestion.code, suggestion)
         ordered = list(out.values())
@@ -108,6 +120,17 @@ class SideIndex:
                 s for s in ordered if s.code != first_sided
             ]
         return tuple(ordered)
+
+
+def _names_stated_site(description: str, side: str, text: str) -> bool:
+    """The word the side is given to in `description` ("right knee", "left eye") is in
+    `text`, singular or plural."""
+    found = re.search(rf"\b{side}\s+(\w+)", description.lower())
+    if found is None:
+        return False
+    words = set(re.findall(r"[a-z]+", text.lower()))
+    site = found.group(1)
+    return site in words or f"{site}s" in words
 
 
 @lru_cache(maxsize=1)
@@ -123,10 +146,8 @@ def stated_side(doc: Doc, span: Span, after: bool = True) -> tuple[str, int, int
     and left [ovarian cysts]": a coder codes each side, which one mention cannot carry)."""
     sides = {SIDES[t.lower_] for t in span if t.lower_ in SIDES}
     start, end = span.start, span.end
-    before = span.start - 1
-    if before >= 1 and doc[before].lower_ in _BETWEEN and not span[0].is_sent_start:
-        before -= 1  # "Right open [ankle fracture]"
-    if before >= 0 and doc[before].lower_ in SIDES and not doc[before + 1].is_sent_start:
+    before = _side_before(doc, span.start)
+    if before is not None:
         sides.add(SIDES[doc[before].lower_])
         start = before
         if before >= 2 and doc[before - 1].lower_ in _JOINS and doc[before - 2].lower_ in SIDES:
@@ -137,6 +158,21 @@ def stated_side(doc: Doc, span: Span, after: bool = True) -> tuple[str, int, int
     if len(sides) != 1:
         return None
     return sides.pop(), start, end
+
+
+def _side_before(doc: Doc, start: int) -> int | None:
+    """The index of a side word before the mention, next to it or over one or two words that
+    qualify it, in the same sentence: "Right open [ankle fracture]", "Left medial compartment
+    [osteoarthritis of the knee]"."""
+    for gap in range(MAX_WORDS_BETWEEN + 1):
+        i = start - 1 - gap
+        if i < 0 or doc[i + 1].is_sent_start:
+            return None
+        if doc[i].lower_ in SIDES:
+            return i
+        if not (doc[i].is_alpha and not doc[i].is_stop) or doc[i].lower_ in _JOINS:
+            return None
+    return None
 
 
 def _side_phrase_after(doc: Doc, i: int) -> tuple[str, int] | None:

@@ -258,7 +258,9 @@ class ProblemMatcher:
                 found = stated_side(doc, span, after=False)  # what follows is another mention
             if found is not None:
                 side, start, end = found
-                sided = self.sides.with_side(codes, side, self.codebook.descriptions)
+                sided = self.sides.with_side(
+                    codes, side, self.codebook.descriptions, doc[start:end].text
+                )
                 added = set(range(start, end)) - _tokens_of(span)
                 if sided[0].code != codes[0].code and not added & taken:
                     if added:

@@ -304,7 +304,7 @@ class Suggester:
             for code, score in out.items()
         )
         if side is not None:  # "right tibia fracture": S82.201A, not S82.209A (laterality.py)
-            suggestions = side_index().with_side(suggestions, side, self.book.descriptions)
+            suggestions = side_index().with_side(suggestions, side, self.book.descriptions, written)
         specific = self._is_specific(suggestions, expanded)
         if key != written:  # "history of X", as extract codes it (pipeline.py)
             suggestions = self.as_asserted(suggestions, "historical")[:k]
@@ -324,7 +324,7 @@ class Suggester:
         found = self._suggest(bare, context_key, k, strict)
         if not found.suggestions:
             return None
-        moved = side_index().with_side(found.suggestions, side, self.book.descriptions)
+        moved = side_index().with_side(found.suggestions, side, self.book.descriptions, key)
         if moved[0].code == found.suggestions[0].code:
             return None
         return CodingResult(moved, found.specific)

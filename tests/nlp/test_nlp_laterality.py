@@ -63,6 +63,11 @@ def test_unsided_is_the_side_unspecified_sibling(sides) -> None:  # type: ignore
         ("IMPRESSION: Otitis media of the left ear.", "Otitis media of the left ear", "H66.92"),
         ("DIAGNOSIS: Hallux rigidus, left foot.", "Hallux rigidus, left foot", "M20.22"),
         (
+            "PREOPERATIVE DIAGNOSIS: Left medial compartment osteoarthritis of the knee.",
+            "Left medial compartment osteoarthritis of the knee",
+            "M17.12",
+        ),
+        (
             "IMPRESSION: Non-small cell lung cancer of the right upper lobe.",
             "lung cancer of the right upper lobe",
             "C34.11",
@@ -124,3 +129,12 @@ def test_a_list_of_injuries_keeps_each_side_to_itself(
     problems = {p.text: p.icd10cm[0].code for p in extract(text).problems if p.icd10cm}
     assert problems.get("right open ankle fracture") == "S82.891B"
     assert problems.get("left femur fracture") == "S72.92XA"
+
+
+def test_a_second_code_leads_only_for_a_site_the_text_names(
+    extract: Callable[[str], Extraction],
+) -> None:
+    # D09.9 names no side; the second code, D09.20, would have led as D09.22, the left *eye*.
+    text = "PREOPERATIVE DIAGNOSIS: Left breast ductal carcinoma in situ."
+    (problem,) = extract(text).problems
+    assert problem.icd10cm[0].code != "D09.22"
