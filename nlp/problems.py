@@ -272,9 +272,9 @@ class ProblemMatcher:
                 elif sided[0].code == codes[0].code:
                     span._.icd10cm = sided  # an alternative of the other side corrected
             codes = span._.icd10cm
-            if codes and is_injury(codes[0].code) and (found := stated_encounter(doc, span)):
+            if codes and is_injury(codes[0].code) and (stated := stated_encounter(doc, span)):
                 descriptions = self.codebook.descriptions
-                span._.icd10cm = with_encounter(codes, found, descriptions)
+                span._.icd10cm = with_encounter(codes, stated, descriptions)
             out.append(span)
         return out
 
