@@ -132,9 +132,9 @@ def _to_extraction(doc: Doc) -> Extraction:
 def _charted_once(problems: list[Mention]) -> tuple[Mention, ...]:
     """`problems`, with a charted problem that repeats another (same first code, or same words
     when uncoded, or the side-unspecified code of another's, and same assertion) proposed off
-    the chart: "PREOPERATIVE DIAGNOSIS: Left
-    inguinal hernia. POSTOPERATIVE DIAGNOSIS: Same." is one Condition, not two. The one kept
-    is the first in the assessment and diagnoses, else the first."""
+    the chart: "PREOPERATIVE DIAGNOSIS: Left inguinal hernia. POSTOPERATIVE DIAGNOSIS: Same."
+    is one Condition, not two. The one kept is the first in the assessment and diagnoses, else
+    the first."""
     kept: set[tuple[str, str]] = set()
     repeats: set[int] = set()
     order = sorted(range(len(problems)), key=lambda i: problems[i].section != CODED_SECTION)

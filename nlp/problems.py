@@ -309,8 +309,7 @@ def _widened(doc: Doc, spans: list[Span], demographic: set[int]) -> list[Span]:
     taken = {i for span in spans for i in range(span.start, span.end)} | demographic
     out = []
     for span in spans:
-        own = set(range(span.start, span.end))
-        found = widen_to_site(doc, span, taken - own)
+        found = widen_to_site(doc, span, taken - _tokens_of(span))
         if found is not None:
             wider, codes = found
             wider._.icd10cm = codes
