@@ -41,6 +41,7 @@ CANONICAL_PHRASES = {
 _PHRASE_STARTS = frozenset(phrase[0] for phrase in CANONICAL_PHRASES)
 ABBREVIATIONS = {term_key(k): term_key(v) for k, v in _WORDS["abbreviations"]["map"].items()}
 MUST_STATE = {term_key(k): _keyed(v) for k, v in _WORDS["must_state"]["map"].items()}
+STATED_TYPE = {k: _keyed(v) for k, v in _WORDS["stated_type"]["map"].items()}
 HISTORY_PREFIXES = tuple(_WORDS["history_prefixes"]["prefixes"])
 HISTORY_CODES: dict[str, str] = _WORDS["history_prefixes"]["codes"]
 HISTORY_CODE_PREFIXES: dict[str, str] = _WORDS["history_prefixes"]["code_prefixes"]

@@ -241,6 +241,13 @@ def is_specific(mention_text: str, context: str | None = None) -> bool:
     return get_suggester().specific(term_key(mention_text), term_key(context or ""))
 
 
+def code_descriptions() -> dict[str, str]:
+    """Billable code -> description, from the process-wide code book."""
+    from .ranking import get_suggester
+
+    return get_suggester().book.descriptions
+
+
 def as_asserted(codes: tuple[CodeSuggestion, ...], assertion: str) -> tuple[CodeSuggestion, ...]:
     """The suggestions of a problem asserted historical or family: led by the code of that
     history where ICD-10-CM has one ("History of MI": I25.2, not I21.9, acute; "history of

@@ -7,11 +7,12 @@ import numpy
 from spacy.attrs import NORM, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from . import resources
-from .normalize import norm_token
+from .normalize import LEVEL_WORDS, NUMERALS_AFTER_LEVEL, norm_token
 
 MENTION_GROUPS = {"PROBLEM": "problems", "PROCEDURE": "procedures", "MEDICATION": "medications"}
 # A dictionary match's confidence, with or without the model's agreement; the problem-mention
@@ -29,6 +30,9 @@ MAX_CACHED_NORMS = 500_000
 MIN_ENDING_WORD = 8  # letters a word needs to be a term by its ending alone ("colostomy")
 
 
+_LEVEL_WORD_IDS = frozenset(get_string_id(word) for word in LEVEL_WORDS)
+
+
 def set_norms(doc: Doc, cache: dict[int, int] | None = None) -> Doc:
     """Token.norm_ = norm_token(token.text) for every token, as one array write: setting
     norm_ token by token makes a Python Token object each (~0.5 ms a note). `cache` maps
@@ -40,11 +44,15 @@ def set_norms(doc: Doc, cache: dict[int, int] | None = None) -> Doc:
     if cache is None:
         cache = {}
     norms = []
+    numerals = {get_string_id(k): strings.add(v) for k, v in NUMERALS_AFTER_LEVEL.items()}
+    previous = 0
     for orth in doc.to_array(ORTH).tolist():
         norm = cache.get(orth)
         if norm is None:
             norm = cache[orth] = strings.add(norm_token(strings[orth]))
-        norms.append(norm)
+        if norm in numerals and previous in _LEVEL_WORD_IDS:
+            norm = numerals[norm]  # "type I" as term_key reads it: "type 1"
+        norms.append(previous := norm)
     doc.from_array([NORM], numpy.array(norms, dtype=numpy.uint64).reshape(-1, 1))
     return doc
 

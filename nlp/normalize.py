@@ -13,6 +13,10 @@ _NUMBER_WORDS = {
     "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
     "eight": "8", "nine": "9", "ten": "10", "ii": "2", "iii": "3", "iv": "4",
 }  # fmt: skip
+# "I" and "V" are numerals only after a level word ("type I diabetes", "stage V"), elsewhere a
+# pronoun or a letter.
+NUMERALS_AFTER_LEVEL = {"i": "1", "v": "5"}
+LEVEL_WORDS = frozenset({"type", "stage", "grade", "class", "phase"})
 _KEEP_S = ("ss", "us", "is", "os", "ys")
 _TERM_WORD = re.compile(r"[a-z0-9]+(?:'s)?|&")
 # Tokens skipped inside a multi-word match: hyphens, slashes and possessives don't change meaning.
@@ -61,5 +65,8 @@ def norm_token(word: str) -> str:
 @lru_cache(maxsize=100_000)  # mention texts repeat across notes
 def term_key(term: str) -> str:
     """A lexicon term's lookup key: normalised words joined by single spaces."""
-    words = _TERM_WORD.findall(term.lower().replace("\u2019", "'"))
-    return " ".join(norm_token(w) for w in words if w not in ("'s",))
+    words = [norm_token(w) for w in _TERM_WORD.findall(term.lower().replace("\u2019", "'"))]
+    for i in range(1, len(words)):
+        if words[i] in NUMERALS_AFTER_LEVEL and words[i - 1] in LEVEL_WORDS:
+            words[i] = NUMERALS_AFTER_LEVEL[words[i]]
+    return " ".join(w for w in words if w != "'s")

@@ -21,7 +21,8 @@ from . import sections as _sections  # noqa: F401
 from . import sentences as _sentences  # noqa: F401
 from .assertion import add_context, assertion_of, section_of
 from .code_words import RECODED_ASSERTIONS
-from .coding import as_asserted, is_specific
+from .coding import as_asserted, code_descriptions, is_specific
+from .combinations import combined
 from .deficiencies import find_deficiencies
 from .doctext import CachingTokenizer, doc_text
 from .laterality import side_index
@@ -121,7 +122,7 @@ def _to_extraction(doc: Doc) -> Extraction:
     demo = doc._.demographics
     return Extraction(
         demographics=demo,
-        problems=_charted_once(found["problems"]),
+        problems=combined(_charted_once(found["problems"]), code_descriptions()),
         procedures=tuple(found["procedures"]),
         medications=tuple(found["medications"]),
         document_type=doc._.document_type,

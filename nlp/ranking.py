@@ -36,6 +36,7 @@ from .code_words import (
     NEOPLASM_WORDS,
     ORGANS,
     SOFT_EXTRAS,
+    STATED_TYPE,
     UNCONTROLLED,
     VAGUE_ALONE,
     VAGUE_WITH_ORGAN,
@@ -196,6 +197,9 @@ class Suggester:
             needs = CHAPTER_WORDS.get(code[0])
             if needs and not (needs & either):
                 score -= 0.15
+            typed = STATED_TYPE.get(code[:3])
+            if typed and not (typed & either):
+                score -= 0.02  # a type the text does not state: E11 is the default
             must = core & MUST_KEYS  # usually empty: one set operation, not a loop a candidate
             unstated = bool(must) and any(not (MUST_STATE[w] & either) for w in must)
             # A stated side the code has no axis for is penalised above, not missing here.

@@ -10,8 +10,9 @@ specifiers (resources/specifier_words.txt), numbers, "with"/"without"/"due to"/"
 or another problem mention after with/without/due to/in, which the longer one then takes in
 ("with neurogenic claudication", M48.062). The longer text is kept only when its code is
 another code of the same category that still names the condition, ranked at least MIN_SCORE:
-a combination that moves the category ("hypertension with chronic kidney disease", I12.9) is
-left to the technician.
+a combination that moves the category ("hypertension with chronic kidney disease", I12.9), or
+that the code book codes beside another ("with chronic kidney disease": E11.22 and N18.-), is
+made across the note's problems by combinations.py.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from spacy.tokens import Doc, Span
 
 from . import resources
 from .coding import suggest_codes
+from .combinations import coded_also
 from .types import CodeSuggestion
 
 MIN_SCORE = 0.77  # as for a site (sites.MIN_SITE_SCORE)
@@ -38,6 +40,9 @@ _LEVEL = re.compile(r"(?:\d+[a-z]?|[ivx]+[abc]?)\.?")  # "3a", "IV", "III." endi
 # stage 1 (N18.1).
 _NEEDS_VALUE = frozenset({"stage", "type", "grade", "class", "phase"})
 _WORD = re.compile(r"[a-z]+")
+# Categories that are one condition by type: "diabetes mellitus" is coded type 2 (E11) when no
+# type is stated (I.C.4.a.2), so "diabetes mellitus, type 1" moves it to E10.
+_BY_TYPE = (frozenset({"E08", "E09", "E10", "E11", "E13"}),)
 _NOT_NAMES = frozenset({"unspecified", "other", "without", "complications"})
 
 
@@ -73,7 +78,7 @@ def specified(
             i = ahead[0]
         other = mentions.get(i)
         if other is not None:
-            if not joined:
+            if not joined or _coded_beside(other):
                 break
             absorbed.append(other)
             i, joined = other.end, False
@@ -98,7 +103,7 @@ def specified(
             found
             and found[0].score >= MIN_SCORE
             and found[0].code != codes[0].code
-            and found[0].code[:3] == category
+            and _same_condition(found[0].code[:3], category)
             and not named.isdisjoint(_WORD.findall(found[0].description.lower()))
             # "Other osteoporosis without current pathological fracture" (M81.8) is a type the
             # words did not name; the condition's default (M81.0) stays.
@@ -106,6 +111,18 @@ def specified(
         ):
             return Span(doc, span.start, end, label=span.label), found, taken
     return None
+
+
+def _same_condition(category: str, other: str) -> bool:
+    return category == other or any({category, other} <= kinds for kinds in _BY_TYPE)
+
+
+def _coded_beside(mention: Span) -> bool:
+    """A mention whose code a combination leaves coded beside it: "diabetes with chronic
+    kidney disease stage 3" is E11.22 and N18.30 (combinations.py), so the stage's mention
+    stays its own."""
+    codes = mention._.icd10cm
+    return bool(codes) and codes[0].code.startswith(coded_also())
 
 
 def _closes(doc: Doc, i: int) -> bool:

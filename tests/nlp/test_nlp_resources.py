@@ -64,3 +64,17 @@ def test_coding_words_are_lower_case_and_history_codes_exist() -> None:
     for code in [*history["codes"], *history["codes"].values()]:
         assert cm.is_valid_item(code), code
     assert set(words["chapter_words"]["map"]) == {"O", "P"}
+
+
+def test_combination_codes_exist_and_are_billable() -> None:
+    from chartdrop.nlp.combinations import combinations
+
+    rules = combinations()
+    assert len(rules) >= 30
+    book = load_codebook()
+    codes = {code for rule in rules for code in (rule.condition, rule.code)}
+    assert sorted(code for code in codes if not book.is_billable(code)) == []
+    # A linked prefix must name codes that exist ("N18.3" covers N18.30-N18.32).
+    prefixes = {prefix for rule in rules for group in rule.linked for prefix in group}
+    unused = [p for p in prefixes if not any(c.startswith(p) for c in book.descriptions)]
+    assert unused == []

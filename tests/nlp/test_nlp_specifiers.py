@@ -19,6 +19,9 @@ from chartdrop.nlp.types import Extraction
         ("Respiratory failure with hypoxemia", "J96.91"),
         ("Major depressive disorder, single episode, moderate", "F32.1"),  # dictated commas
         ("Lumbar spinal stenosis with neurogenic claudication", "M48.062"),
+        # The type moves the category: unstated, diabetes is type 2 (E11).
+        ("Diabetes mellitus, type 1", "E10.9"),
+        ("Diabetes mellitus type I, uncontrolled", "E10.65"),
     ],
 )
 def test_specifiers_after_a_problem_code_it(
@@ -42,11 +45,12 @@ def test_a_longer_text_coding_another_condition_is_not_taken(
     # An "Other ..." code names a type the words did not (M81.8): the default M81.0 stays.
     text = "ASSESSMENT: Osteoporosis without current pathological fracture."
     assert extract(text).problems[0].icd10cm[0].code == "M81.0"
-    # Another category (I12.9, hypertensive CKD) is left to the technician.
+    # Another category (I12.9, hypertensive CKD) is not the text's: the combination is made
+    # across the note's problems (combinations.py), and CKD stays coded beside it.
     codes = {
         p.text: p.icd10cm[0].code for p in extract("ASSESSMENT: Hypertension with CKD.").problems
     }
-    assert codes.get("Hypertension") == "I10"
+    assert codes == {"Hypertension": "I12.9", "CKD": "N18.9"}
 
 
 def test_a_list_of_conditions_stays_a_list(extract: Callable[[str], Extraction]) -> None:

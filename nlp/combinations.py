@@ -1,0 +1,177 @@
+"""ICD-10-CM combination codes across a note's problems.
+
+A note that states "Hypertension" and "Chronic kidney disease stage 3" is coded I12.9 and
+N18.30, not I10 and N18.30: the classification presumes the two linked, and a coder assigns the
+code that names both unless the physician says they are unrelated (Official Guidelines I.A.15
+"with", I.C.9.a, I.C.4.a). Each problem is coded alone by the ranker, wherever in the note it is
+stated, so the link is made here, over the whole note, from the rules in
+resources/combination_codes.tsv. The problem's own codes stay after the combination, so the
+technician sees both and can undo the link where the physician said the conditions are not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from . import resources
+from .types import CodeSuggestion, Mention
+
+# Problems a coder links: those stated as the patient's own, now or in their history (a past
+# medical history lists chronic conditions); not negated, possible, hypothetical or family.
+LINKABLE = frozenset({"present", "historical"})
+WITHOUT_COMPLICATIONS = "without complications"  # E11.9's words
+
+
+@dataclass(frozen=True, slots=True)
+class Combination:
+    condition: str  # the condition's code, as the ranker codes it alone (I10, E11.9)
+    linked: tuple[tuple[str, ...], ...]  # groups that must all be stated; code prefixes
+    code: str  # the combination code
+    taken_by_linked: bool  # "in": the linked problem takes it; "also": the condition does
+    words: frozenset[str] = frozenset()  # one of them in the linked problem's text, if any
+    present_only: bool = False  # the linked problem asserted present, not historical
+
+
+@lru_cache(maxsize=1)
+def combinations() -> tuple[Combination, ...]:
+    rules = []
+    for condition, linked, code, taker, *options in resources.read_tsv("combination_codes.tsv"):
+        if taker not in ("also", "in"):
+            raise ValueError(f"combination_codes.tsv: unknown taker {taker!r}")
+        groups = tuple(tuple(group.split()) for group in linked.split(" + "))
+        said: frozenset[str] = frozenset()
+        present = False
+        for option in options[0].split() if options else ():
+            if option.startswith("said="):
+                said = frozenset(option.removeprefix("said=").split("|"))
+            elif option == "present":
+                present = True
+            else:
+                raise ValueError(f"combination_codes.tsv: unknown option {option!r}")
+        rules.append(Combination(condition, groups, code, taker == "in", said, present))
+    return tuple(rules)
+
+
+@lru_cache(maxsize=1)
+def coded_also() -> tuple[str, ...]:
+    """Code prefixes a combination leaves coded beside it ("use additional code": N18.-):
+    a problem so coded must stay a problem of its own, not be taken into another's text."""
+    prefixes = {
+        prefix
+        for rule in combinations()
+        if not rule.taken_by_linked
+        for group in rule.linked
+        for prefix in group
+    }
+    return tuple(sorted(prefixes))
+
+
+def combined(problems: Sequence[Mention], descriptions: Mapping[str, str]) -> tuple[Mention, ...]:
+    """`problems`, with combination codes put first where the note states linked conditions.
+
+    "also" rules recode the condition; of several that apply, the first leads and those linking
+    other problems follow it ("diabetes" with CKD and a foot ulcer: E11.22, then E11.621).
+    "in" rules recode the linked problem ("peripheral neuropathy" in a diabetic: E11.42); a
+    condition left with no combination of its own is then off the chart, because its code
+    ("without complications") would contradict the linked problem's."""
+    out = list(problems)
+    # The problems that can be linked to: charted, the patient's own, coded.
+    stated = [p if p.charted and p.assertion in LINKABLE and p.icd10cm else None for p in problems]
+    stated_codes = {p.icd10cm[0].code for p in stated if p is not None}
+    taken_in: set[str] = set()  # conditions a linked problem's combination includes
+    for i, problem in enumerate(problems):
+        if problem.assertion not in LINKABLE or not problem.icd10cm:
+            continue
+        own = problem.icd10cm[0]
+        for rule in _taken_by_linked():
+            if rule.condition in stated_codes and _links(rule, rule.linked[0], problem):
+                out[i] = _recoded(problem, [_suggestion(rule, [own], descriptions)])
+                taken_in.add(rule.condition)
+                break
+    for i, problem in enumerate(problems):
+        if problem.assertion not in LINKABLE or not problem.icd10cm:
+            continue
+        own = problem.icd10cm[0]
+        also: list[CodeSuggestion] = []
+        used: set[int] = set()
+        for rule in _taken_by_condition().get(own.code, ()):
+            found = [_first_stated(stated, rule, group) for group in rule.linked]
+            if None in found:
+                continue
+            partners = dict(f for f in found if f is not None)
+            if used.isdisjoint(partners):
+                also.append(_suggestion(rule, [own, *partners.values()], descriptions))
+                used |= partners.keys()
+        if also:
+            out[i] = _recoded(problem, also)
+        elif own.code in taken_in and problem.charted:
+            out[i] = replace(problem, charted=False)
+    return _without_contradiction(out, descriptions)
+
+
+def _without_contradiction(
+    problems: list[Mention], descriptions: Mapping[str, str]
+) -> tuple[Mention, ...]:
+    """`problems`, with a condition coded "without complications" off the chart where another
+    charted problem codes a complication of it: "Diabetes mellitus type 2" (E11.9) beside
+    "diabetic peripheral neuropathy" (E11.42) is E11.42 alone."""
+    charted = {
+        p.icd10cm[0].code for p in problems if p.charted and p.assertion in LINKABLE and p.icd10cm
+    }
+    out = []
+    for problem in problems:
+        if problem.charted and problem.assertion in LINKABLE and problem.icd10cm:
+            code = problem.icd10cm[0].code
+            if WITHOUT_COMPLICATIONS in descriptions.get(code, "") and any(
+                other != code and other[:3] == code[:3] for other in charted
+            ):
+                problem = replace(problem, charted=False)
+        out.append(problem)
+    return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def _taken_by_condition() -> dict[str, list[Combination]]:
+    rules: dict[str, list[Combination]] = {}
+    for rule in combinations():
+        if not rule.taken_by_linked:
+            rules.setdefault(rule.condition, []).append(rule)
+    return rules
+
+
+@lru_cache(maxsize=1)
+def _taken_by_linked() -> tuple[Combination, ...]:
+    return tuple(rule for rule in combinations() if rule.taken_by_linked)
+
+
+def _links(rule: Combination, group: tuple[str, ...], problem: Mention) -> bool:
+    if not problem.icd10cm[0].code.startswith(group):
+        return False
+    if rule.present_only and problem.assertion != "present":
+        return False
+    return not rule.words or not rule.words.isdisjoint(problem.text.lower().split())
+
+
+def _first_stated(
+    stated: list[Mention | None], rule: Combination, group: tuple[str, ...]
+) -> tuple[int, CodeSuggestion] | None:
+    for j, problem in enumerate(stated):
+        if problem is not None and _links(rule, group, problem):
+            return j, problem.icd10cm[0]
+    return None
+
+
+def _suggestion(
+    rule: Combination, sources: list[CodeSuggestion], descriptions: Mapping[str, str]
+) -> CodeSuggestion:
+    # No surer than the least sure of the codes it joins.
+    score = min(code.score for code in sources)
+    return CodeSuggestion(rule.code, descriptions.get(rule.code, ""), score)
+
+
+def _recoded(problem: Mention, first: list[CodeSuggestion]) -> Mention:
+    lead = {c.code for c in first}
+    codes = (*first, *(c for c in problem.icd10cm if c.code not in lead))
+    return replace(problem, icd10cm=codes)

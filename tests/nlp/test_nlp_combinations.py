@@ -1,0 +1,130 @@
+"""Combination codes across a note's problems (nlp/combinations.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from chartdrop.nlp.types import Extraction
+
+
+def _codes(extraction: Extraction) -> dict[str, str]:
+    return {p.text: p.icd10cm[0].code for p in extraction.problems if p.charted}
+
+
+@pytest.mark.parametrize(
+    ("assessment", "codes"),
+    [
+        # Hypertension with chronic kidney disease and heart failure (I.C.9.a.1-3); the stage
+        # and the type of failure stay coded beside it.
+        (
+            "1. Hypertension. 2. Chronic kidney disease stage 3.",
+            {"Hypertension": "I12.9", "Chronic kidney disease stage 3": "N18.30"},
+        ),
+        ("Hypertension. ESRD.", {"Hypertension": "I12.0", "ESRD": "N18.6"}),
+        (
+            "Hypertension. Congestive heart failure.",
+            {"Hypertension": "I11.0", "Congestive heart failure": "I50.9"},
+        ),
+        (
+            "1. HTN. 2. CHF. 3. CKD.",
+            {"HTN": "I13.0", "CHF": "I50.9", "CKD": "N18.9"},
+        ),
+        (
+            "Hypertensive heart disease. Congestive heart failure.",
+            {"Hypertensive heart disease": "I11.0", "Congestive heart failure": "I50.9"},
+        ),
+        # Diabetes "with" (I.A.15): the complication's code stays where the code book says to
+        # code it as well (N18.-, L97.-).
+        (
+            "Type 2 diabetes. Chronic kidney disease stage 4.",
+            {"Type 2 diabetes": "E11.22", "Chronic kidney disease stage 4": "N18.4"},
+        ),
+        (
+            "Type 1 diabetes mellitus. Right foot ulcer.",
+            {"Type 1 diabetes mellitus": "E10.621", "Right foot ulcer": "L97.519"},
+        ),
+        # ... and is replaced where the combination includes it.
+        ("Diabetes mellitus. Peripheral neuropathy.", {"Peripheral neuropathy": "E11.42"}),
+        ("Diabetes mellitus. Neuropathy.", {"Neuropathy": "E11.40"}),  # the index's default
+        ("DM. PVD.", {"PVD": "E11.51"}),
+        # Coronary atherosclerosis "with" angina; COPD with pneumonia, which is coded too.
+        ("Coronary artery disease. Unstable angina.", {"Unstable angina": "I25.110"}),
+        ("COPD. Pneumonia.", {"COPD": "J44.0", "Pneumonia": "J18.9"}),
+    ],
+)
+def test_linked_conditions_take_the_combination_code(
+    extract: Callable[[str], Extraction], assessment: str, codes: dict[str, str]
+) -> None:
+    assert _codes(extract(f"ASSESSMENT: {assessment}")) == codes
+
+
+def test_the_conditions_own_codes_follow_the_combination(
+    extract: Callable[[str], Extraction],
+) -> None:
+    # The technician can undo the link where the physician said the two are unrelated.
+    problems = extract("ASSESSMENT: Hypertension. Chronic kidney disease.").problems
+    assert [c.code for c in problems[0].icd10cm[:2]] == ["I12.9", "I10"]
+    # Its confidence is no higher than either problem's.
+    assert problems[0].icd10cm[0].score <= min(
+        p.icd10cm[1 if i == 0 else 0].score for i, p in enumerate(problems)
+    )
+
+
+def test_a_condition_wholly_taken_into_a_combination_leaves_the_chart(
+    extract: Callable[[str], Extraction],
+) -> None:
+    # E11.9 "without complications" would contradict E11.42; the diabetes stays shown, off
+    # the chart, with its code.
+    problems = extract("ASSESSMENT: Diabetes mellitus. Peripheral neuropathy.").problems
+    diabetes = next(p for p in problems if p.text == "Diabetes mellitus")
+    assert not diabetes.charted
+    assert diabetes.icd10cm[0].code == "E11.9"
+    # With a combination of its own it stays charted: E11.22, and E11.42 on the neuropathy.
+    text = "ASSESSMENT: Diabetes mellitus. Peripheral neuropathy. CKD stage 3a."
+    assert _codes(extract(text)) == {
+        "Diabetes mellitus": "E11.22",
+        "Peripheral neuropathy": "E11.42",
+        "CKD stage 3a": "N18.31",
+    }
+
+
+def test_a_code_without_complications_leaves_the_chart_beside_one_of_them(
+    extract: Callable[[str], Extraction],
+) -> None:
+    text = "ASSESSMENT: 1. Diabetes mellitus type 2. 2. Diabetic peripheral neuropathy."
+    assert _codes(extract(text)) == {"Diabetic peripheral neuropathy": "E11.42"}
+
+
+def test_several_complications_are_all_offered(extract: Callable[[str], Extraction]) -> None:
+    problems = extract("ASSESSMENT: Diabetes. CKD. Gastroparesis.").problems
+    assert [c.code for c in problems[0].icd10cm[:3]] == ["E11.22", "E11.43", "E11.9"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ASSESSMENT: Hypertension. No chronic kidney disease.",  # negated
+        "ASSESSMENT: Hypertension.\nFAMILY HISTORY: Mother had kidney failure and CKD.",
+        "ASSESSMENT: Hypertension. Rule out congestive heart failure.",  # possible
+        "ASSESSMENT: Hypertension. Acute kidney injury.",  # not chronic kidney disease
+        "ASSESSMENT: COPD.\nPAST MEDICAL HISTORY: Pneumonia in 2019.",  # a past infection
+    ],
+)
+def test_conditions_not_the_patients_own_are_not_linked(
+    extract: Callable[[str], Extraction], text: str
+) -> None:
+    problems = extract(text).problems
+    assert problems[0].icd10cm[0].code in ("I10", "J44.9")
+
+
+def test_a_stated_stage_is_not_taken_into_the_combination(
+    extract: Callable[[str], Extraction],
+) -> None:
+    # "with chronic kidney disease stage 3" stays its own problem: N18.30 is coded beside
+    # E11.22, not taken into the diabetes' text.
+    text = "ASSESSMENT: Diabetes mellitus type 2 with chronic kidney disease stage 3."
+    codes = _codes(extract(text))
+    assert codes["chronic kidney disease stage 3"] == "N18.30"
+    assert "E11.22" in codes.values()
