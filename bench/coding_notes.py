@@ -5,9 +5,10 @@
 Reads bench/data/coding_notes.tsv (tuning) and coding_notes_heldout.tsv (held out):
 assessments that state several problems, with the codes a certified coder assigns for the
 whole of each (combination codes for hypertension with heart or kidney disease, diabetes with
-its complications, the CKD stage and the type of heart failure coded as well). The draft's set is the first code of every problem it proposes for the chart,
-less those negated, possible or hypothetical, which a coder does not code. Prints the share of
-assessments coded exactly and the code-level precision and recall. The texts are not PHI.
+its complications, the CKD stage and the type of heart failure coded as well). The draft's set
+is the first code of every problem it proposes for the chart, less those negated, possible or
+hypothetical, which a coder does not code. Prints the share of assessments coded exactly and
+the code-level precision and recall. The texts are not PHI.
 """
 
 from __future__ import annotations
