@@ -41,6 +41,9 @@ _PAREN = re.compile(r"\(([^)]*)\)|\[([^\]]*)\]")
 _WITHOUT = re.compile(r"\bwithout\b(?:(?!\b(?:of|with)\b)[^,;])*", re.IGNORECASE)
 _PAIRED = re.compile(r"(\w+),? (?:and|or) (\w+)", re.IGNORECASE)
 _LEADING_UNSPECIFIED = re.compile(r"^\s*(?:other (?:and|or) )?unspecified\b", re.IGNORECASE)
+# "Unspecified synovitis and tenosynovitis, other site" (M65.98) is the site left when the
+# category's sites are named, no default for a mention that names none (M65.90).
+_OTHER_SITE = re.compile(r",\s*other (?:specified )?sites?\b", re.IGNORECASE)
 _AFTER_UNSPECIFIED = re.compile(r"\bunspecified\b((?:(?!\bof\b)[^,;])*)", re.IGNORECASE)
 
 
@@ -59,7 +62,8 @@ class CodeText:
     # states one needs not state the other.
     paired: frozenset[str] = frozenset()
     # "Other fracture of unspecified femur": another type than those the category names,
-    # never the default for a mention that names no type (S72.90XA, "Unspecified fracture").
+    # never the default for a mention that names no type (S72.90XA, "Unspecified fracture");
+    # nor ", other site" for one that names no site.
     other: bool = False
 
 
@@ -86,7 +90,7 @@ def parse_text(text: str) -> CodeText:
             for a, b in _PAIRED.findall(body)
             if len(pair := (*canon_words(term_key(a)), *canon_words(term_key(b)))) == 2
         ),
-        other=text.lower().startswith("other "),
+        other=text.lower().startswith("other ") or _OTHER_SITE.search(text) is not None,
     )
 
 

@@ -149,7 +149,18 @@ def _default_leaf(cm: Any, code: str) -> str | None:
             c for c in unspecified if cm.get_description(c).lower().count("unspecified") == most
         ]
     # ICD-10-CM puts "unspecified" last: prefer the shortest code ending in 9.
-    return min(unspecified, key=lambda c: (len(c), not c.endswith("9"), c))
+    chosen = min(unspecified, key=lambda c: (len(c), not c.endswith("9"), c))
+    # ... but a pregnancy code's 7th character names the fetus, and 9 is "other fetus": a
+    # single gestation is 0, "not applicable or unspecified" (O41.00X0 oligohydramnios).
+    single = chosen[:-1] + "0"
+    if (
+        len(chosen) == 8
+        and chosen.endswith("9")
+        and single in leaves
+        and "not applicable or unspecified" in cm.get_description(single)
+    ):
+        return single
+    return chosen
 
 
 def build_codebook() -> CodeBook:

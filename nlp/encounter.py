@@ -114,8 +114,12 @@ def _described(description: str) -> Encounter:
 def _fits(sibling: Encounter, wanted: Encounter) -> bool:
     if sibling.stage != wanted.stage or sibling.kind not in (wanted.kind, "any"):
         return False
-    # "subsequent encounter" alone (a sprain, a head injury) has no healing to match.
-    return sibling.healing is None or sibling.healing == (wanted.healing or "routine")
+    # "subsequent encounter" alone (a sprain, a head injury) has no healing to match; nor is a
+    # fracture's nonunion, malunion or delayed union its cue (a consent's "nonunion,
+    # malunion, compartment syndrome": T79.A0XA, not XD).
+    if sibling.healing is None:
+        return wanted.healing in (None, "routine")
+    return sibling.healing == (wanted.healing or "routine")
 
 
 def with_encounter(

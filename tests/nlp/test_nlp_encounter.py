@@ -43,3 +43,14 @@ def test_the_stated_encounter_codes_the_seventh_character(
 def test_the_initial_closed_fracture_stays(extract: Callable[[str], Extraction], text: str) -> None:
     codes = [p.icd10cm[0].code for p in extract(text).problems if p.icd10cm]
     assert codes == ["S52.502A"]
+
+
+def test_a_fractures_healing_cue_moves_no_other_injury(
+    extract: Callable[[str], Extraction],
+) -> None:
+    # Risks listed in a consent: "nonunion or malunion" speaks of a fracture's healing; the
+    # compartment syndrome after it stays the initial encounter.
+    text = "Risks include nonunion or malunion, need for reoperation, compartment syndrome."
+    codes = [p.icd10cm[0].code for p in extract(text).problems if p.icd10cm]
+    assert "T79.A0XA" in codes
+    assert not any(code.startswith("T79.A0X") and code != "T79.A0XA" for code in codes)
