@@ -42,8 +42,9 @@ _WITHOUT = re.compile(r"\bwithout\b(?:(?!\b(?:of|with)\b)[^,;])*", re.IGNORECASE
 _PAIRED = re.compile(r"(\w+),? (?:and|or) (\w+)", re.IGNORECASE)
 _LEADING_UNSPECIFIED = re.compile(r"^\s*(?:other (?:and|or) )?unspecified\b", re.IGNORECASE)
 # "Unspecified synovitis and tenosynovitis, other site" (M65.98) is the site left when the
-# category's sites are named, no default for a mention that names none (M65.90).
-_OTHER_SITE = re.compile(r",\s*other (?:specified )?sites?\b", re.IGNORECASE)
+# category's sites are named, and "multiple sites" (M65.99) a stated spread: neither is the
+# default for a mention that names no site (M65.90).
+_OTHER_SITE = re.compile(r",\s*(?:other (?:specified )?sites?|multiple sites)\b", re.IGNORECASE)
 _AFTER_UNSPECIFIED = re.compile(r"\bunspecified\b((?:(?!\bof\b)[^,;])*)", re.IGNORECASE)
 
 
@@ -65,12 +66,20 @@ class CodeText:
     # never the default for a mention that names no type (S72.90XA, "Unspecified fracture");
     # nor ", other site" for one that names no site.
     other: bool = False
+    # Words of its "without ..." clauses ("Manic episode without psychotic symptoms"): what the
+    # code says is absent, so no evidence for a mention that names the absent thing
+    # ("psychotic symptoms"), though neutral for one that does not. `absent` holds each
+    # clause's last word, the thing itself: "hyperosmolar hyperglycemic state" names no
+    # "coma" of E11.00's "without nonketotic hyperglycemic-hyperosmolar coma".
+    excluded: frozenset[str] = frozenset()
+    absent: frozenset[str] = frozenset()
 
 
 def parse_text(text: str) -> CodeText:
     neutral_parts = [a or b for a, b in _PAREN.findall(text)]
     body = _PAREN.sub(" ", text)
-    neutral_parts += _WITHOUT.findall(body)
+    without = _WITHOUT.findall(body)
+    neutral_parts += without
     # Mid-text, "unspecified" leaves a site or dimension open ("of unspecified ovary",
     # "unspecified part of"); leading, it names the condition's type as unknown and what
     # follows is the condition itself ("Unspecified chronic gastritis with bleeding").
@@ -91,6 +100,13 @@ def parse_text(text: str) -> CodeText:
             if len(pair := (*canon_words(term_key(a)), *canon_words(term_key(b)))) == 2
         ),
         other=text.lower().startswith("other ") or _OTHER_SITE.search(text) is not None,
+        # ... less words the text also states outside them ("supracondylar fracture without
+        # intercondylar fracture": fracture).
+        excluded=frozenset(content_words(canon_words(term_key(" ".join(without)))))
+        - content_words(canon_words(term_key(_WITHOUT.sub(" ", body)))),
+        absent=frozenset(
+            words[-1] for clause in without if (words := canon_words(term_key(clause)))
+        ),
     )
 
 
@@ -233,8 +249,12 @@ def load_index(use_cache: bool = True) -> CodeIndex:
                         frozenset(implied.split()),
                         frozenset(paired.split(";")) - {""},
                         bool(other),
+                        frozenset(excluded.split()),
+                        frozenset(absent.split()),
                     )
-                    for core, neutral, unspecified, implied, paired, other in meta["parsed"]
+                    for core, neutral, unspecified, implied, paired, other, excluded, absent in (
+                        meta["parsed"]
+                    )
                 ],
             )
         except (OSError, ValueError, KeyError, TypeError):
@@ -260,6 +280,8 @@ def _write_index(index: CodeIndex, matrix_path: Path, meta_path: Path) -> None:
                 " ".join(sorted(p.implied)),
                 ";".join(sorted(p.paired)),
                 int(p.other),
+                " ".join(sorted(p.excluded)),
+                " ".join(sorted(p.absent)),
             ]
             for p in index.parsed
         ],

@@ -148,19 +148,27 @@ def _default_leaf(cm: Any, code: str) -> str | None:
         unspecified = [
             c for c in unspecified if cm.get_description(c).lower().count("unspecified") == most
         ]
-    # ICD-10-CM puts "unspecified" last: prefer the shortest code ending in 9.
+    # ICD-10-CM puts "unspecified" last: prefer the shortest code ending in 9 ...
     chosen = min(unspecified, key=lambda c: (len(c), not c.endswith("9"), c))
-    # ... but a pregnancy code's 7th character names the fetus, and 9 is "other fetus": a
-    # single gestation is 0, "not applicable or unspecified" (O41.00X0 oligohydramnios).
-    single = chosen[:-1] + "0"
-    if (
-        len(chosen) == 8
-        and chosen.endswith("9")
-        and single in leaves
-        and "not applicable or unspecified" in cm.get_description(single)
-    ):
-        return single
-    return chosen
+    # ... unless a sibling differing only in the last axis leaves more open: its final
+    # character, or the one before a 7th character. 9 is then another value: M65.90
+    # "unspecified site", not M65.99 "multiple sites"; T22.019A, not T22.011A "right"; a
+    # pregnancy's O41.00X0 "not applicable or unspecified" (a single gestation), not X9
+    # "other fetus".
+    last_axis = {len(chosen) - 1} | ({len(chosen) - 2} if len(chosen) == 8 else set())
+    siblings = [
+        c
+        for c in leaves
+        if len(c) == len(chosen)
+        and len(differ := [i for i, (a, b) in enumerate(zip(c, chosen, strict=True)) if a != b])
+        == 1
+        and differ[0] in last_axis
+    ]
+    return max([chosen, *siblings], key=lambda c: (_open_axes(cm, c), c == chosen))
+
+
+def _open_axes(cm: Any, code: str) -> int:
+    return cm.get_description(code).lower().count("unspecified")
 
 
 def build_codebook() -> CodeBook:

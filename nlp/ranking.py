@@ -51,6 +51,8 @@ from .laterality import SIDES, side_index
 from .normalize import term_key
 from .types import CodeSuggestion
 
+WITHOUT = "without"
+MULTIPLE = "multiple"
 SCORE_CURATED = 0.95
 SCORE_EXACT = 0.9
 MAX_CANDIDATE_SCORE = 0.89
@@ -122,6 +124,8 @@ class Suggester:
         parsed_texts, codes, kinds = self.index.parsed, self.index.codes, self.index.kinds
         stated = mention & LATERALITY
         either = mention | context
+        states_absence = WITHOUT in mention
+        states_multiple = MULTIPLE in mention  # "multiple sites" is then no "other" default
         if mention >= NEOPLASM:
             # A neoplasm's cell type is neither required of a code nor evidence for one: the
             # site codes it (C34.90 for "squamous cell carcinoma of the lung", not C17.9
@@ -171,6 +175,9 @@ class Suggester:
             core = parsed.core
             # core and neutral are disjoint, so this is len(mention & (core | neutral)).
             known = len(mention & core) + len(mention & parsed.neutral)
+            if parsed.excluded and not states_absence and not mention.isdisjoint(parsed.absent):
+                # "psychotic symptoms" is not found in "... without psychotic symptoms" (F30.10)
+                known -= len(mention & parsed.excluded)
             covered = known / n_mention if mention else 0.0
             extras = core - mention - context - shared
             if strict:  # a bare span states no site: the code's unspecified one is an extra
@@ -187,7 +194,7 @@ class Suggester:
                 score -= 0.1
             if not stated and core & LATERALITY:
                 score -= 0.05
-            if parsed.other:  # outweighs the closer similarity of its shorter title
+            if parsed.other and not states_multiple:  # outweighs its shorter title's similarity
                 score -= 0.05
             if parsed.unspecified and not hard:
                 score += 0.03

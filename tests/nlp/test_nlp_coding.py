@@ -422,3 +422,22 @@ def test_spinal_levels_are_read_as_their_region() -> None:
     assert spinal_region("lumbar spondylosis l5 s1") == "lumbosacral spondylosis"
     assert spinal_region("disease at l4 l5") == "lumbar disease"
     assert spinal_region("ct scan") == "ct scan"  # no level
+
+
+@pytest.mark.parametrize(
+    ("phrase", "code"),
+    [
+        # A mention naming the thing a code's "without ..." clause says is absent is no
+        # evidence for it (F30.10 "Manic episode without psychotic symptoms") ...
+        ("manic episode with psychotic symptoms", "F30.2"),
+        # ... while one naming only words that qualify the absent thing still is (E11.00:
+        # "... without nonketotic hyperglycemic-hyperosmolar coma").
+        ("type 2 diabetes with hyperosmolarity", "E11.00"),
+        # A category's default leaves its last axis open: M65.90 "unspecified site", not M65.99
+        # "multiple sites"; a pregnancy code's single gestation, not "other fetus".
+        ("synovitis", "M65.90"),
+        ("polyhydramnios", "O40.9XX0"),
+    ],
+)
+def test_absent_things_and_open_axes(phrase: str, code: str) -> None:
+    assert suggest_codes(phrase)[0].code == code
