@@ -66,6 +66,13 @@ def test_typed_problems(extract: Callable[[str], Extraction]) -> None:
         # not a code whose "without ..." clause names them (F30.10, N40.2)
         ("Denies psychotic symptoms.", "psychotic symptoms", "F29"),
         ("She has urinary symptoms.", "urinary symptoms", "R39.9"),
+        # "Type I" is the name's, not a problem of its own (E72.4 was found for it)
+        (
+            "PREOPERATIVE DIAGNOSIS: Complex Regional Pain Syndrome Type I.",
+            "Complex Regional Pain Syndrome Type I",
+            "G90.50",
+        ),
+        ("Exam revealed an irregularly irregular rhythm.", "irregularly irregular rhythm", "I49.9"),
     ],
 )
 def test_codes(extract: Callable[[str], Extraction], text: str, mention: str, code: str) -> None:
