@@ -222,6 +222,8 @@ class ProblemMatcher:
             key = self._key(span)
             if not key or key in self.stop or any(i in taken for i in range(span.start, span.end)):
                 continue
+            if term_key(span.text) in self.stop:  # one token with stops inside: "n.p.o"
+                continue
             if (
                 _SPINAL_LEVEL.fullmatch(span.text)
                 or _is_label(doc, span)
