@@ -28,6 +28,7 @@ from spacy.util import filter_spans
 
 from . import resources
 from .coding import MAX_TERM_WORDS, CodeBook, load_codebook, suggest_codes
+from .doctext import doc_text
 from .encounter import is_injury, stated_encounter, with_encounter
 from .laterality import side_index, stated_side
 from .lexicon import CONFIDENCE_LEXICON, longest_matches, phrase_matcher
@@ -220,9 +221,11 @@ class ProblemMatcher:
         kept = list(lexicon)
         for span, score in model:
             key = self._key(span)
-            if not key or key in self.stop or any(i in taken for i in range(span.start, span.end)):
+            if not key or any(i in taken for i in range(span.start, span.end)):
                 continue
-            if term_key(span.text) in self.stop:  # one token with stops inside: "n.p.o"
+            # ("n.p.o" is one token with stops inside: its words are the stoplist's key)
+            stopped = key in self.stop or term_key(span.text) in self.stop
+            if stopped and not _defined_here(doc, span):
                 continue
             if (
                 _SPINAL_LEVEL.fullmatch(span.text)
@@ -299,6 +302,13 @@ def _specified(doc: Doc, spans: list[Span], demographic: set[int]) -> list[Span]
             span = longer
         out.append(span)
     return out
+
+
+def _defined_here(doc: Doc, span: Span) -> bool:
+    """A short capitalised abbreviation the note itself defines: "Norrie disease (ND)" makes
+    ND a disease there, where a neurological exam's "Coord: ND" (not done) is none."""
+    text = span.text
+    return len(text) <= 5 and text.isupper() and f"({text})" in doc_text(doc)
 
 
 def _tokens_of(span: Span) -> set[int]:

@@ -404,3 +404,12 @@ def test_past_psychiatric_history_is_a_history_section(
 ) -> None:
     result = extract("PAST PSYCHIATRIC HISTORY: Schizophrenia.")
     assert [(p.text, p.assertion) for p in result.problems] == [("Schizophrenia", "historical")]
+
+
+def test_an_abbreviation_the_note_defines_is_not_stoplisted(
+    extract: Callable[[str], Extraction],
+) -> None:
+    # "ND" is exam shorthand (not done) unless the note defines it as a disease.
+    assert not [p for p in extract("Coord: ND. Station: ND.").problems if p.text == "ND"]
+    text = "Norrie disease (ND) is an X-linked disorder. ND affects boys."
+    assert "ND" in [p.text for p in extract(text).problems]
