@@ -127,6 +127,9 @@ def test_a_repeated_problem_is_proposed_for_the_chart_once(
         ("He has a history of prostate cancer treated with radiation.", ["Z85.46", "C61"]),
         ("PAST MEDICAL HISTORY: Breast cancer.", ["Z85.3", "C50.919"]),
         ("He is a former smoker.", ["Z87.891", "F17.210"]),
+        ("PAST MEDICAL HISTORY: Pneumonia.", ["Z87.01", "J18.9"]),
+        ("PAST MEDICAL HISTORY: Kidney stones.", ["Z87.442", "N20.0"]),
+        ("History of concussion.", ["Z87.820", "S06.0X0A"]),
     ],
 )
 def test_a_problem_given_as_history_is_coded_as_its_history(
