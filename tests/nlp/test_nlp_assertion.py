@@ -153,6 +153,8 @@ from tests.nlp.nlp_samples import find
         # Not excluded is still possible; double negation and alternatives are not negations
         ("We cannot rule out pneumonia.", "pneumonia", "possible"),
         ("Sarcoidosis was not excluded.", "Sarcoidosis", "possible"),
+        # "Impending" is not yet (ICD-10-CM I.B.11: not coded as the condition)
+        ("Impending compartment syndrome of the right arm.", "compartment syndrome", "possible"),
         ("Hemorrhage is not uncommon after this surgery.", "Hemorrhage", "present"),
         ("She will receive radiation with or without chemotherapy for lymphoma.", "lymphoma",
          "present"),
