@@ -21,7 +21,9 @@ from .types import CodeSuggestion, Mention
 # Problems a coder links: those stated as the patient's own, now or in their history (a past
 # medical history lists chronic conditions); not negated, possible, hypothetical or family.
 LINKABLE = frozenset({"present", "historical"})
-WITHOUT_COMPLICATIONS = "without complications"  # E11.9's words
+# What a condition's code says is absent, so that a charted code of its category contradicts it
+# (E11.9 beside E11.42; I25.10 beside I25.110).
+WITHOUTS = ("without complications", "without angina pectoris")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,22 +75,23 @@ def combined(problems: Sequence[Mention], descriptions: Mapping[str, str]) -> tu
 
     "also" rules recode the condition; of several that apply, the first leads and those linking
     other problems follow it ("diabetes" with CKD and a foot ulcer: E11.22, then E11.621).
-    "in" rules recode the linked problem ("peripheral neuropathy" in a diabetic: E11.42); a
-    condition left with no combination of its own is then off the chart, because its code
-    ("without complications") would contradict the linked problem's."""
+    "in" rules recode the linked problem ("peripheral neuropathy" in a diabetic: E11.42). A
+    condition then coded "without" what another charted problem of its category codes goes
+    off the chart: its E11.9 "without complications" would contradict E11.42."""
     out = list(problems)
     # The problems that can be linked to: charted, the patient's own, coded.
     stated = [p if p.charted and p.assertion in LINKABLE and p.icd10cm else None for p in problems]
-    stated_codes = {p.icd10cm[0].code for p in stated if p is not None}
-    taken_in: set[str] = set()  # conditions a linked problem's combination includes
+    stated_codes = tuple(p.icd10cm[0].code for p in stated if p is not None)
     for i, problem in enumerate(problems):
         if problem.assertion not in LINKABLE or not problem.icd10cm:
             continue
         own = problem.icd10cm[0]
         for rule in _taken_by_linked():
-            if rule.condition in stated_codes and _links(rule, rule.linked[0], problem):
+            # an "in" row's condition is a category: any diabetes of that type ("E11")
+            if _links(rule, rule.linked[0], problem) and any(
+                code.startswith(rule.condition) for code in stated_codes
+            ):
                 out[i] = _recoded(problem, [_suggestion(rule, [own], descriptions)])
-                taken_in.add(rule.condition)
                 break
     for i, problem in enumerate(problems):
         if problem.assertion not in LINKABLE or not problem.icd10cm:
@@ -106,17 +109,15 @@ def combined(problems: Sequence[Mention], descriptions: Mapping[str, str]) -> tu
                 used |= partners.keys()
         if also:
             out[i] = _recoded(problem, also)
-        elif own.code in taken_in and problem.charted:
-            out[i] = replace(problem, charted=False)
     return _without_contradiction(out, descriptions)
 
 
 def _without_contradiction(
     problems: list[Mention], descriptions: Mapping[str, str]
 ) -> tuple[Mention, ...]:
-    """`problems`, with a condition coded "without complications" off the chart where another
-    charted problem codes a complication of it: "Diabetes mellitus type 2" (E11.9) beside
-    "diabetic peripheral neuropathy" (E11.42) is E11.42 alone."""
+    """`problems`, with a condition coded "without" something (WITHOUTS) off the chart where
+    another charted problem has a code of its category: "Diabetes mellitus type 2" (E11.9)
+    beside "diabetic peripheral neuropathy" (E11.42) is E11.42 alone."""
     charted = {
         p.icd10cm[0].code for p in problems if p.charted and p.assertion in LINKABLE and p.icd10cm
     }
@@ -124,7 +125,8 @@ def _without_contradiction(
     for problem in problems:
         if problem.charted and problem.assertion in LINKABLE and problem.icd10cm:
             code = problem.icd10cm[0].code
-            if WITHOUT_COMPLICATIONS in descriptions.get(code, "") and any(
+            description = descriptions.get(code, "")
+            if any(phrase in description for phrase in WITHOUTS) and any(
                 other != code and other[:3] == code[:3] for other in charted
             ):
                 problem = replace(problem, charted=False)

@@ -122,7 +122,8 @@ def _to_extraction(doc: Doc) -> Extraction:
     demo = doc._.demographics
     return Extraction(
         demographics=demo,
-        problems=combined(_charted_once(found["problems"]), code_descriptions()),
+        # Combined first, so that two problems given one combination code are charted once.
+        problems=_charted_once(combined(found["problems"], code_descriptions())),
         procedures=tuple(found["procedures"]),
         medications=tuple(found["medications"]),
         document_type=doc._.document_type,

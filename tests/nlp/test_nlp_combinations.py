@@ -49,6 +49,16 @@ def _codes(extraction: Extraction) -> dict[str, str]:
         ("Diabetes mellitus. Peripheral neuropathy.", {"Peripheral neuropathy": "E11.42"}),
         ("Diabetes mellitus. Neuropathy.", {"Neuropathy": "E11.40"}),  # the index's default
         ("DM. PVD.", {"PVD": "E11.51"}),
+        # "in" rows link a diabetes of the type however it is coded (E11.65 here), and the
+        # combination of the linked problem is charted beside it.
+        (
+            "Diabetes mellitus type 2, uncontrolled. Hypoglycemic episodes. Retinopathy.",
+            {
+                "Diabetes mellitus type 2, uncontrolled": "E11.65",
+                "Hypoglycemic episodes": "E11.649",
+                "Retinopathy": "E11.319",
+            },
+        ),
         # Coronary atherosclerosis "with" angina; COPD with pneumonia, which is coded too.
         ("Coronary artery disease. Unstable angina.", {"Unstable angina": "I25.110"}),
         ("COPD. Pneumonia.", {"COPD": "J44.0", "Pneumonia": "J18.9"}),
@@ -95,6 +105,15 @@ def test_a_code_without_complications_leaves_the_chart_beside_one_of_them(
 ) -> None:
     text = "ASSESSMENT: 1. Diabetes mellitus type 2. 2. Diabetic peripheral neuropathy."
     assert _codes(extract(text)) == {"Diabetic peripheral neuropathy": "E11.42"}
+
+
+def test_an_age_related_cataract_is_not_presumed_diabetic(
+    extract: Callable[[str], Extraction],
+) -> None:
+    # "Age-related" names the cause; only a cataract of no stated cause is linked (E11.36).
+    assert _codes(extract("ASSESSMENT: Diabetes. Cataract.")) == {"Cataract": "E11.36"}
+    codes = _codes(extract("ASSESSMENT: Diabetes. Nuclear sclerosis."))
+    assert codes.get("Nuclear sclerosis", "").startswith("H25.1")
 
 
 def test_several_complications_are_all_offered(extract: Callable[[str], Extraction]) -> None:
