@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/coding_notes.py [--misses]
 
-Reads bench/data/coding_notes.tsv (tuning) and coding_notes_heldout.tsv (held out):
+Reads bench/data/coding_notes.tsv (tuning), coding_notes_heldout.tsv and _heldout2.tsv (held out):
 assessments that state several problems, with the codes a certified coder assigns for the
 whole of each (combination codes for hypertension with heart or kidney disease, diabetes with
 its complications, the CKD stage and the type of heart failure coded as well). The draft's set
@@ -17,7 +17,7 @@ import argparse
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
-FILES = ("coding_notes.tsv", "coding_notes_heldout.tsv")
+FILES = ("coding_notes.tsv", "coding_notes_heldout.tsv", "coding_notes_heldout2.tsv")
 NOT_CODED = frozenset({"negated", "possible", "hypothetical"})
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from . import resources
+from .normalize import term_key
 from .types import CodeSuggestion, Mention
 
 # Problems a coder links: those stated as the patient's own, now or in their history (a past
@@ -78,6 +79,7 @@ def combined(problems: Sequence[Mention], descriptions: Mapping[str, str]) -> tu
     "in" rules recode the linked problem ("peripheral neuropathy" in a diabetic: E11.42). A
     condition then coded "without" what another charted problem of its category codes goes
     off the chart: its E11.9 "without complications" would contradict E11.42."""
+    problems = _typed(problems, descriptions)
     out = list(problems)
     # The problems that can be linked to: charted, the patient's own, coded.
     stated = [p if p.charted and p.assertion in LINKABLE and p.icd10cm else None for p in problems]
@@ -110,6 +112,38 @@ def combined(problems: Sequence[Mention], descriptions: Mapping[str, str]) -> tu
         if also:
             out[i] = _recoded(problem, also)
     return _without_contradiction(out, descriptions)
+
+
+# Diabetes is type 2 (E11) where no type is documented (guideline I.C.4.a.2): a complication
+# named without a type ("diabetic ketoacidosis", E11.10) takes the type the note states for
+# the patient's diabetes ("Type 1 diabetes mellitus", E10.9): E10.10.
+DEFAULT_DIABETES = "E11"
+STATED_DIABETES = ("E08", "E09", "E10", "E13")
+_TYPE_WORDS = frozenset({"type", "2", "ii", "dm2", "t2dm", "niddm", "iddm", "1", "dm1", "t1dm"})
+
+
+def _typed(problems: Sequence[Mention], descriptions: Mapping[str, str]) -> list[Mention]:
+    stated = {
+        p.icd10cm[0].code[:3]
+        for p in problems
+        if p.assertion in LINKABLE and p.icd10cm and p.icd10cm[0].code.startswith(STATED_DIABETES)
+    }
+    if len(stated) != 1:
+        return list(problems)
+    (category,) = stated
+    out = []
+    for problem in problems:
+        code = problem.icd10cm[0].code if problem.icd10cm else ""
+        if (
+            code.startswith(DEFAULT_DIABETES)
+            and problem.assertion in LINKABLE
+            and _TYPE_WORDS.isdisjoint(term_key(problem.text).split())
+            and (typed := category + code[3:]) in descriptions
+        ):
+            suggestion = CodeSuggestion(typed, descriptions[typed], problem.icd10cm[0].score)
+            problem = _recoded(problem, [suggestion])
+        out.append(problem)
+    return out
 
 
 def _without_contradiction(

@@ -147,3 +147,14 @@ def test_a_stated_stage_is_not_taken_into_the_combination(
     codes = _codes(extract(text))
     assert codes["chronic kidney disease stage 3"] == "N18.30"
     assert "E11.22" in codes.values()
+
+
+def test_an_untyped_diabetic_complication_takes_the_notes_type(
+    extract: Callable[[str], Extraction],
+) -> None:
+    # Type 2 is the default only where no type is documented (I.C.4.a.2).
+    text = "ASSESSMENT: 1. Type 1 diabetes mellitus. 2. Diabetic ketoacidosis."
+    codes = _codes(extract(text))
+    assert codes["Diabetic ketoacidosis"] == "E10.10"
+    text = "ASSESSMENT: 1. Type 2 diabetes. 2. Diabetic ketoacidosis."
+    assert _codes(extract(text))["Diabetic ketoacidosis"] == "E11.10"
