@@ -40,6 +40,7 @@ _LEVEL = re.compile(r"(?:\d+[a-z]?|[ivx]+[abc]?)\.?")  # "3a", "IV", "III." endi
 # stage 1 (N18.1).
 _NEEDS_VALUE = frozenset({"stage", "type", "grade", "class", "phase"})
 _WORD = re.compile(r"[a-z]+")
+ACUITY = frozenset({"acute", "chronic", "subacute"})
 # Categories that are one condition by type: "diabetes mellitus" is coded type 2 (E11) when no
 # type is stated (I.C.4.a.2), so "diabetes mellitus, type 1" moves it to E10.
 _BY_TYPE = (frozenset({"E08", "E09", "E10", "E11", "E13"}),)
@@ -103,7 +104,7 @@ def specified(
             found
             and found[0].score >= MIN_SCORE
             and found[0].code != codes[0].code
-            and _same_condition(found[0].code[:3], category)
+            and (_same_condition(found[0].code[:3], category) or _acuity_only(doc[span.end : end]))
             and not named.isdisjoint(_WORD.findall(found[0].description.lower()))
             # "Other osteoporosis without current pathological fracture" (M81.8) is a type the
             # words did not name; the condition's default (M81.0) stays.
@@ -111,6 +112,13 @@ def specified(
         ):
             return Span(doc, span.start, end, label=span.label), found, taken
     return None
+
+
+def _acuity_only(words: Span) -> bool:
+    """Only an acuity after the condition ("Renal failure, acute"): ICD-10-CM files acute and
+    chronic forms in categories of their own (N17.9, not N19; J20.9, not J40)."""
+    said = {t.lower_ for t in words if t.is_alpha}
+    return bool(said) and said <= ACUITY
 
 
 def _same_condition(category: str, other: str) -> bool:

@@ -22,6 +22,9 @@ from chartdrop.nlp.types import Extraction
         # The type moves the category: unstated, diabetes is type 2 (E11).
         ("Diabetes mellitus, type 1", "E10.9"),
         ("Diabetes mellitus type I, uncontrolled", "E10.65"),
+        # An acuity moves the category too: acute and chronic forms are filed apart.
+        ("Renal failure, acute", "N17.9"),
+        ("Bronchitis, acute", "J20.9"),
     ],
 )
 def test_specifiers_after_a_problem_code_it(
