@@ -29,7 +29,9 @@ WITHOUTS = ("without complications", "without angina pectoris")
 
 @dataclass(frozen=True, slots=True)
 class Combination:
-    condition: str  # the condition's code, as the ranker codes it alone (I10, E11.9)
+    # The condition's code as the ranker codes it alone (I10, E11.9); for an "in" row, a code
+    # prefix (E11: a type 2 diabetes however coded).
+    condition: str
     linked: tuple[tuple[str, ...], ...]  # groups that must all be stated; code prefixes
     code: str  # the combination code
     taken_by_linked: bool  # "in": the linked problem takes it; "also": the condition does

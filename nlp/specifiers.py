@@ -9,7 +9,9 @@ stopped at the lexicon's term. The words after a mention are read only while the
 specifiers (resources/specifier_words.txt), numbers, "with"/"without"/"due to"/"in", commas,
 or another problem mention after with/without/due to/in, which the longer one then takes in
 ("with neurogenic claudication", M48.062). The longer text is kept only when its code is
-another code of the same category that still names the condition, ranked at least MIN_SCORE:
+another code of the same category (or of the stated type, "diabetes mellitus, type 1" E10.9,
+or acuity, "renal failure, acute" N17.9) that still names the condition, ranked at least
+MIN_SCORE:
 a combination that moves the category ("hypertension with chronic kidney disease", I12.9), or
 that the code book codes beside another ("with chronic kidney disease": E11.22 and N18.-), is
 made across the note's problems by combinations.py.
