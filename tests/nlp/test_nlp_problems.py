@@ -73,6 +73,8 @@ def test_typed_problems(extract: Callable[[str], Extraction]) -> None:
             "G90.50",
         ),
         ("Exam revealed an irregularly irregular rhythm.", "irregularly irregular rhythm", "I49.9"),
+        # a named nerve's neuropathy is its lesion, with the side stated
+        ("IMPRESSION: Severe left ulnar neuropathy.", "left ulnar neuropathy", "G56.22"),
     ],
 )
 def test_codes(extract: Callable[[str], Extraction], text: str, mention: str, code: str) -> None:
