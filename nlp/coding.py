@@ -144,10 +144,8 @@ def _default_leaf(cm: Any, code: str) -> str | None:
         # unspecified female breast", C50.919; "unspecified fracture of the lower end of
         # unspecified radius"), not a shorter one of a stated type (C50.A0 inflammatory,
         # C34.00 main bronchus, S52.539A Colles').
-        most = max(cm.get_description(c).lower().count("unspecified") for c in unspecified)
-        unspecified = [
-            c for c in unspecified if cm.get_description(c).lower().count("unspecified") == most
-        ]
+        most = max(_open_axes(cm, c) for c in unspecified)
+        unspecified = [c for c in unspecified if _open_axes(cm, c) == most]
     # ICD-10-CM puts "unspecified" last: prefer the shortest code ending in 9 ...
     chosen = min(unspecified, key=lambda c: (len(c), not c.endswith("9"), c))
     # ... unless a sibling differing only in the last axis leaves more open: its final

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from . import resources
+from .code_words import STATED_TYPE
 from .normalize import term_key
 from .types import CodeSuggestion, Mention
 
@@ -120,7 +121,8 @@ def combined(problems: Sequence[Mention], descriptions: Mapping[str, str]) -> tu
 # named without a type ("diabetic ketoacidosis", E11.10) takes the type the note states for
 # the patient's diabetes ("Type 1 diabetes mellitus", E10.9): E10.10.
 DEFAULT_DIABETES = "E11"
-STATED_DIABETES = ("E08", "E09", "E10", "E13")
+# The types a text must state (coding_words.json "stated_type": E08, E09, E10, E13).
+STATED_DIABETES = tuple(sorted(STATED_TYPE))
 _TYPE_WORDS = frozenset({"type", "2", "ii", "dm2", "t2dm", "niddm", "iddm", "1", "dm1", "t1dm"})
 
 

@@ -215,7 +215,7 @@ class ProblemMatcher:
                 doc, _widened(doc, lexicon, demographic), demographic
             )
             return doc
-        taken = {i for span in lexicon for i in range(span.start, span.end)}
+        taken = _tokens_of_all(lexicon)
         taken |= demographic
         headers = [(s.start, s.body_start) for s in getattr(doc._, "sections", None) or ()]
         kept = list(lexicon)
@@ -254,7 +254,7 @@ class ProblemMatcher:
         """`spans`, each coded to the side it states (laterality.py), taking in the side word
         beside it where that moved its code, never from another mention or demographic field;
         and an injury to the encounter and fracture stated (encounter.py: open, nonunion...)."""
-        taken = {i for span in spans for i in range(span.start, span.end)} | demographic
+        taken = _tokens_of_all(spans) | demographic
         out = []
         for span in spans:
             codes = span._.icd10cm
@@ -315,10 +315,14 @@ def _tokens_of(span: Span) -> set[int]:
     return set(range(span.start, span.end))
 
 
+def _tokens_of_all(spans: list[Span]) -> set[int]:
+    return {i for span in spans for i in range(span.start, span.end)}
+
+
 def _widened(doc: Doc, spans: list[Span], demographic: set[int]) -> list[Span]:
     """`spans`, each too vague to code widened to the site beside it where that codes it
     (sites.py), never into another mention or a demographic field."""
-    taken = {i for span in spans for i in range(span.start, span.end)} | demographic
+    taken = _tokens_of_all(spans) | demographic
     out = []
     for span in spans:
         found = widen_to_site(doc, span, taken - _tokens_of(span))

@@ -25,7 +25,8 @@ from spacy.tokens import Doc, Span
 
 from . import resources
 from .coding import suggest_codes
-from .combinations import coded_also
+from .combinations import DEFAULT_DIABETES, STATED_DIABETES, coded_also
+from .normalize import LEVEL_WORDS
 from .types import CodeSuggestion
 
 MIN_SCORE = 0.77  # as for a site (sites.MIN_SITE_SCORE)
@@ -40,12 +41,12 @@ JOINS = CONNECTORS - {","}
 _LEVEL = re.compile(r"(?:\d+[a-z]?|[ivx]+[abc]?)\.?")  # "3a", "IV", "III." ending a sentence
 # Words that need their value: a text ending in them ("chronic kidney disease, stage") ranked
 # stage 1 (N18.1).
-_NEEDS_VALUE = frozenset({"stage", "type", "grade", "class", "phase"})
+_NEEDS_VALUE = LEVEL_WORDS
 _WORD = re.compile(r"[a-z]+")
 ACUITY = frozenset({"acute", "chronic", "subacute"})
 # Categories that are one condition by type: "diabetes mellitus" is coded type 2 (E11) when no
 # type is stated (I.C.4.a.2), so "diabetes mellitus, type 1" moves it to E10.
-_BY_TYPE = (frozenset({"E08", "E09", "E10", "E11", "E13"}),)
+_BY_TYPE = (frozenset({DEFAULT_DIABETES, *STATED_DIABETES}),)
 _NOT_NAMES = frozenset({"unspecified", "other", "without", "complications"})
 
 
