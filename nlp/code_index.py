@@ -22,8 +22,10 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from chartdrop.cache import cache_dir
+
 from .code_words import DIMENSIONS, NEUTRAL_WORDS, canon_words, content_words
-from .coding import _default_leaf, _is_heading, cache_dir, matched_texts, source_digest
+from .coding import _default_leaf, _is_heading, matched_texts, source_digest
 from .normalize import term_key
 
 log = logging.getLogger(__name__)

@@ -12,14 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
+
+from chartdrop.cache import cache_dir, write_cache
 
 from .normalize import term_key
 from .types import CodeSuggestion
@@ -57,11 +56,6 @@ class CodeBook:
 
     def is_billable(self, code: str) -> bool:
         return code in self.descriptions
-
-
-def cache_dir() -> Path:
-    """`$CHARTDROP_DATA_DIR/cache` (default `var/cache`), where the compiled index is kept."""
-    return Path(os.environ.get("CHARTDROP_DATA_DIR") or "var").expanduser() / "cache"
 
 
 def source_digest(*names: str) -> str:
@@ -211,20 +205,6 @@ def load_codebook(use_cache: bool = True) -> CodeBook:
     if use_cache:
         _write_cache(path, book)
     return book
-
-
-def write_cache(path: Path, write: Callable[[TextIO], object], what: str) -> None:
-    """Write a text cache file through `write`, then rename it into place, so a concurrent
-    reader never sees half a file. A cache that cannot be written is logged, not raised: the
-    caller has what it computed."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            write(handle)
-        os.replace(tmp, path)
-    except OSError as exc:
-        log.warning("could not write %s: %s", what, exc.__class__.__name__)
 
 
 def _write_cache(path: Path, book: CodeBook) -> None:

@@ -22,8 +22,10 @@ import re
 from importlib import metadata
 from pathlib import Path
 
+from chartdrop.cache import cache_dir, write_cache
+
 from . import resources
-from .coding import cache_dir, source_digest, write_cache
+from .coding import source_digest
 from .normalize import norm_token
 
 log = logging.getLogger(__name__)
