@@ -9,6 +9,10 @@ difference of the two log-probabilities (`Check.nats`) says how much less likely
 recogniser finds the correction than what it wrote: near 0 for "tricusted" -> "tricuspid",
 far below for "hematuria sunset" -> "hemodialysis". vocabulary.correct_words does not make
 a correction that scores below VETO_NATS; its words stay as heard.
+
+The same pass scores the sound-alikes offered for doubtful words (sound_choice.py), all of
+a run's in one batch, and keeps the one sound_choice.choose picks as a Check with
+`offered` set: a correction Whisper chose, which correct_words then proposes itself.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from .sound_choice import Offer, choose
 from .types import Correction, Word
 
 VETO_NATS = -8.0  # a correction this much less likely than the heard words is not made
@@ -44,6 +49,9 @@ class Check:
     words: int  # how many recognised words it replaces, from the keyed first one
     replacement: str  # lower case
     nats: float  # log-probability of the corrected words minus that of the heard ones
+    # Set when the check chose the replacement itself among sound-alikes offered for the
+    # words (sound_choice.py): the correction's score, 0..1; None for a lexicon proposal.
+    offered: float | None = None
 
 
 # The checks of one decoding, keyed by their first word as faster-whisper gave it (its text,
@@ -70,9 +78,13 @@ class WindowChecker:
     `propose` gives the corrections that would be made in a window's words."""
 
     def __init__(
-        self, propose: Callable[[list[Word]], list[Correction]], limit: int = MAX_CHECKS
+        self,
+        propose: Callable[[list[Word]], list[Correction]],
+        limit: int = MAX_CHECKS,
+        offer: Callable[[list[Word]], list[Offer]] | None = None,
     ) -> None:
         self.propose = propose
+        self.offer = offer
         self.limit = limit
         self.found: Checks = {}
         self.failed = False
@@ -112,34 +124,56 @@ class WindowChecker:
             made = [c for c in self.propose(words) if c.source not in UNCHECKED_SOURCES]
             proposals = sorted(made, key=lambda c: -c.score)[: self.limit]
             for c in proposals:
-                nats = self._nats(model, tokenizer, encoded[index], raw, c, window_start)
-                key = (raw[c.first_word]["word"], float(raw[c.first_word]["probability"]))
+                (nats,) = _nats(
+                    model, tokenizer, encoded[index], raw, c.first_word, c.last_word,
+                    [c.replacement], window_start,
+                )  # fmt: skip
                 check = Check(c.last_word - c.first_word + 1, c.replacement.lower(), round(nats, 2))
-                self.found[key] = (*self.found.get(key, ()), check)
+                self._keep(raw[c.first_word], check)
+            for offer in self.offer(words)[: self.limit] if self.offer else ():
+                last = offer.first + offer.words - 1
+                scores = _nats(
+                    model, tokenizer, encoded[index], raw, offer.first, last,
+                    offer.replacements, window_start,
+                )  # fmt: skip
+                chosen = choose(offer, scores)
+                if chosen is not None:
+                    replacement, nats, score = chosen
+                    check = Check(offer.words, replacement.lower(), round(nats, 2), score)
+                    self._keep(raw[offer.first], check)
 
-    @staticmethod
-    def _nats(
-        model: Any,
-        tokenizer: Any,
-        encoded: np.ndarray,
-        raw: Sequence[dict],
-        c: Correction,
-        window_start: float,
-    ) -> float:
-        lo = max(0, c.first_word - CONTEXT_BEFORE)
-        hi = min(len(raw), c.last_word + 1 + CONTEXT_AFTER)
-        before = "".join(w["word"] for w in raw[lo : c.first_word])
-        after = "".join(w["word"] for w in raw[c.last_word + 1 : hi])
-        replaced = "".join(w["word"] for w in raw[c.first_word : c.last_word + 1])
-        trailing = _TRAILING.search(replaced.strip())
-        fixed = " " + c.replacement + (trailing.group(0) if trailing else "")
-        first = max(0, int((raw[lo]["start"] - window_start) * FRAMES_PER_SECOND) - MARGIN_FRAMES)
-        last = int((raw[hi - 1]["end"] - window_start) * FRAMES_PER_SECOND) + MARGIN_FRAMES
-        frames = np.ascontiguousarray(np.stack([encoded[first : max(last, first + 1)]] * 2))
-        heard, corrected = _log_probs(
-            model, tokenizer, frames, [before + replaced + after, before + fixed + after]
-        )
-        return corrected - heard
+    def _keep(self, first: dict, check: Check) -> None:
+        key = (first["word"], float(first["probability"]))
+        self.found[key] = (*self.found.get(key, ()), check)
+
+
+def _nats(
+    model: Any,
+    tokenizer: Any,
+    encoded: np.ndarray,
+    raw: Sequence[dict],
+    first_word: int,
+    last_word: int,
+    replacements: Sequence[str],
+    window_start: float,
+) -> list[float]:
+    """How much likelier (nats) Whisper finds each replacement of raw words
+    `first_word`..`last_word` than those words, with a few heard words either side, over
+    the encoded audio they span; all in one batch."""
+    lo = max(0, first_word - CONTEXT_BEFORE)
+    hi = min(len(raw), last_word + 1 + CONTEXT_AFTER)
+    before = "".join(w["word"] for w in raw[lo:first_word])
+    after = "".join(w["word"] for w in raw[last_word + 1 : hi])
+    replaced = "".join(w["word"] for w in raw[first_word : last_word + 1])
+    trailing = _TRAILING.search(replaced.strip())
+    tail = trailing.group(0) if trailing else ""
+    texts = [before + replaced + after] + [before + " " + r + tail + after for r in replacements]
+    first = max(0, int((raw[lo]["start"] - window_start) * FRAMES_PER_SECOND) - MARGIN_FRAMES)
+    last = int((raw[hi - 1]["end"] - window_start) * FRAMES_PER_SECOND) + MARGIN_FRAMES
+    span = encoded[first : max(last, first + 1)]
+    frames = np.ascontiguousarray(np.stack([span] * len(texts)))
+    heard, *fixed = _log_probs(model, tokenizer, frames, texts)
+    return [f - heard for f in fixed]
 
 
 def _on_host(encoder_output: Any) -> np.ndarray:

@@ -66,13 +66,22 @@ def similarity(letters: str, other: str, sound: float) -> float:
 
 
 @functools.lru_cache(maxsize=1)
+def dictation_words() -> tuple[str, ...]:
+    """The words a sound-alike may be: seen at least MIN_COUNT times in the counts."""
+    counts = load_counts()
+    return tuple(
+        word
+        for word, count in counts.unigrams.items()
+        if count >= MIN_COUNT and len(word) >= 3 and word.isalpha()
+    )
+
+
+@functools.lru_cache(maxsize=1)
 def _vocabulary() -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
     """The sound keys of the dictation vocabulary, and the words under each key."""
-    counts = load_counts()
     by_key: dict[str, list[str]] = {}
-    for word, count in counts.unigrams.items():
-        if count >= MIN_COUNT and len(word) >= 3 and word.isalpha():
-            by_key.setdefault(jellyfish.metaphone(word), []).append(word)
+    for word in dictation_words():
+        by_key.setdefault(jellyfish.metaphone(word), []).append(word)
     return tuple(by_key), {k: tuple(v) for k, v in by_key.items()}
 
 
@@ -103,24 +112,14 @@ def sound_alike_corrections(words: Sequence[Word]) -> list[Correction]:
     counts = load_counts()
     if not counts:
         return []
-    parts = [WORD_EDGES.match(w.text.strip()) for w in words]
-    heard = [p.group(2).lower() if p else "" for p in parts]
-    after_label = _after_name_label(heard)
-    doubtful = [
-        p is not None
-        and w.confidence < GATE
-        and _may_change(h)
-        and not after_label[k]
-        and not _name(parts, k)
-        for k, (w, p, h) in enumerate(zip(words, parts, heard, strict=True))
-    ]
+    parts, heard, doubtful = doubtful_words(words, GATE)
     english = _english()
     found: list[Correction] = []
     for i in range(len(words)):
         for end in range(i + 1, min(i + MAX_WINDOW, len(words)) + 1):
             if not doubtful[end - 1]:
                 break
-            if end - 1 > i and _punctuation_between(parts[end - 2], parts[end - 1]):
+            if end - 1 > i and punctuation_between(parts[end - 2], parts[end - 1]):
                 break
             if max(w.confidence for w in words[i:end]) >= REAL_WORD_GATE and all(
                 h in english for h in heard[i:end]
@@ -130,6 +129,33 @@ def sound_alike_corrections(words: Sequence[Word]) -> list[Correction]:
             if best is not None:
                 found.append(best)
     return found
+
+
+def doubtful_words(
+    words: Sequence[Word], gate: float
+) -> tuple[list[_Parts], list[str], list[bool]]:
+    """Each word's WORD_EDGES parts, its lower-case letters, and whether it may be changed
+    for a sound-alike: heard below `gate`, not a spoken command or contraction, and not
+    (likely) part of a person's name."""
+    parts = [WORD_EDGES.match(w.text.strip()) for w in words]
+    heard = [p.group(2).lower() if p else "" for p in parts]
+    after_label = _after_name_label(heard)
+    doubtful = [
+        p is not None
+        and w.confidence < gate
+        and _may_change(h)
+        and not after_label[k]
+        and not _name(parts, k)
+        for k, (w, p, h) in enumerate(zip(words, parts, heard, strict=True))
+    ]
+    return parts, heard, doubtful
+
+
+def punctuation_between(left: _Parts, right: _Parts) -> bool:
+    """Whether Whisper put punctuation between two words (a phrase boundary); a leading
+    hyphen ("non -carbon") is only how it joins word pieces."""
+    assert left is not None and right is not None
+    return bool(left.group(3).strip() or right.group(1).strip("-"))
 
 
 def _may_change(word: str) -> bool:
@@ -157,13 +183,6 @@ def _name(parts: Sequence[_Parts], k: int) -> bool:
         return False
     before = parts[k - 1]
     return before is not None and not re.search(r"[.?!:]$", before.group(3) or "")
-
-
-def _punctuation_between(left: _Parts, right: _Parts) -> bool:
-    # Whisper's punctuation inside a run marks a phrase boundary; a leading hyphen
-    # ("non -carbon") is only how it joins word pieces.
-    assert left is not None and right is not None  # both doubtful, so both words
-    return bool(left.group(3).strip() or right.group(1).strip("-"))
 
 
 def _best(

@@ -21,7 +21,7 @@ import numpy as np
 
 from chartdrop.settings import Settings
 
-from . import sound_alike
+from . import sound_alike, sound_choice
 from .acoustic_check import Check, Checks, WindowChecker
 from .audio_chunks import SAMPLE_RATE, DecodeStats, pcm_chunks, quiet_cut
 from .bigrams import load_counts
@@ -39,7 +39,7 @@ from .skipped_speech import (
 )
 from .transcript import finish
 from .types import DocumentKind, Segment, TextResult, Word
-from .vocabulary import correct_words, load_lexicon
+from .vocabulary import clinical_terms, correct_words, load_lexicon
 from .whisper_model import (
     SpeechModelError,
     cap_malloc_arenas,
@@ -108,9 +108,10 @@ class Transcriber:
     def load(self) -> Transcriber:
         """Load the model and the correction lexicon now (warm-up at service start)."""
         _ = self.model
-        load_lexicon(self.settings.site_terms_file, self.settings.medical_wordlist)
+        lexicon = load_lexicon(self.settings.site_terms_file, self.settings.medical_wordlist)
         load_counts()
         sound_alike.load()
+        sound_choice.load(clinical_terms(lexicon))
         return self
 
     def _decode_pool(self) -> ThreadPoolExecutor:
@@ -233,8 +234,11 @@ def _decode(model: Any, samples: np.ndarray, language: str | None, settings: Set
     checker = None
     if settings.acoustic_checks > 0 and (language or "en").startswith("en"):
         lexicon = load_lexicon(settings.site_terms_file, settings.medical_wordlist)
+        terms = clinical_terms(lexicon)
         checker = WindowChecker(
-            lambda words: correct_words(words, lexicon)[1], settings.acoustic_checks
+            lambda words: correct_words(words, lexicon)[1],
+            settings.acoustic_checks,
+            lambda words: sound_choice.offers(words, terms),
         )
     check_windows(checker)
     try:

@@ -57,7 +57,8 @@ class Correction:
     replacement: str
     score: float  # 0..1: similarity (lexicon) or how far context favours the change
     source: str  # lexicon ("medication", "problem", "procedure", "site", "dictionary"),
-    # "compound", "phrase", "context" (context_words.py) or "sound-alike" (sound_alike.py)
+    # "compound", "phrase", "context" (context_words.py) or "sound-alike" (sound_alike.py,
+    # and sound_choice.py where Whisper chose it)
     first_word: int
     last_word: int
     confidence: float  # the recogniser's mean word probability over the phrase

@@ -33,6 +33,7 @@ from .context_words import context_corrections
 from .numbers_spoken import DIGIT_WORDS
 from .phrases import phrase_corrections, window_correction
 from .sound_alike import similarity, sound_alike_corrections
+from .sound_choice import SOURCE
 from .types import Correction, Word
 from .wordlists import everyday_english, medical_wordlist_paths, read_wordlist
 
@@ -187,6 +188,11 @@ def load_lexicon(site_terms_file: str = "", medical_wordlist: str = "auto") -> L
     return build_lexicon(site, everyday_english(), dictionary)
 
 
+def clinical_terms(lexicon: Lexicon) -> tuple[str, ...]:
+    """The curated terms (lexicons, site list, and their words), not the spelling list's."""
+    return tuple(t.text for t in lexicon.terms[: lexicon.curated])
+
+
 def _proposals(
     words: Sequence[Word],
     lexicon: Lexicon,
@@ -213,8 +219,12 @@ def _proposals(
             candidates.append(c)
         elif c.score > candidates[same].score:
             candidates[same] = replace(candidates[same], score=c.score)
-    candidates.sort(key=lambda c: (-c.score, c.first_word))
+    candidates.sort(key=_rank)
     return candidates
+
+
+def _rank(c: Correction) -> tuple[float, int]:
+    return (-c.score, c.first_word)
 
 
 def correct_words(
@@ -227,20 +237,27 @@ def correct_words(
     """`words` with low-confidence windows replaced by lexicon terms, and the changes.
 
     With `checks` (the recogniser's scores of proposals, acoustic_check.py), a proposal it
-    finds far less likely than what it heard is not made, and its words stay as heard. A
+    finds far less likely than what it heard is not made, and its words stay as heard;
+    and the sound-alikes it chose itself (sound_choice.py) are proposed too. A
     replaced window keeps its length: its first word carries the term (with the window's
     times), the rest become empty words, so word indices stay valid.
     """
-    # Best first; a window overlapping a better one is dropped.
+    # Best first; a window overlapping a better one is dropped, and so is one overlapping
+    # a vetoed proposal, unless the recogniser chose it itself among sound-alikes.
     taken: set[int] = set()
+    withheld: set[int] = set()
     chosen: list[Correction] = []
-    for c in _proposals(words, lexicon, threshold, min_score):
+    offered = _offered(words, checks)
+    chosen_by_ear = {id(c) for c in offered}
+    for c in sorted(_proposals(words, lexicon, threshold, min_score) + offered, key=_rank):
         span = set(range(c.first_word, c.last_word + 1))
-        if span & taken:
+        if span & taken or (span & withheld and id(c) not in chosen_by_ear):
+            continue
+        if checks is not None and _vetoed(c, check_for(checks, words, c)):
+            withheld |= span
             continue
         taken |= span
-        if checks is None or not _vetoed(c, check_for(checks, words, c)):
-            chosen.append(c)
+        chosen.append(c)
     chosen.sort(key=lambda c: c.first_word)
     out = list(words)
     for c in chosen:
@@ -256,6 +273,24 @@ def correct_words(
             space_before=words[c.first_word].space_before,
         )
     return out, chosen
+
+
+def _offered(
+    words: Sequence[Word], checks: Mapping[Word, Sequence[Check]] | None
+) -> list[Correction]:
+    """The sound-alikes Whisper chose itself (acoustic_check, sound_choice.py), as
+    corrections; best first with the rest."""
+    found: list[Correction] = []
+    for i, word in enumerate(words):
+        for check in (checks or {}).get(word, ()):
+            if check.offered is None or i + check.words > len(words):
+                continue
+            replacement = check.replacement
+            if word.text.strip()[:1].isupper():
+                replacement = replacement[:1].upper() + replacement[1:]
+            window = words[i : i + check.words]
+            found.append(window_correction(window, i, replacement, SOURCE, check.offered))
+    return found
 
 
 def _vetoed(c: Correction, check: Check | None) -> bool:
