@@ -16,12 +16,11 @@ it is taken for such a misplacement and dropped.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 
 from .audio_chunks import SAMPLE_RATE
-from .guard import normalized
+from .guard import normalized, with_words
 from .types import Segment, Word
 
 Span = tuple[float, float]  # seconds from the recording's start
@@ -69,10 +68,7 @@ def within(segments: Sequence[Segment], span: Span) -> list[Segment]:
         words = tuple(w for w in segment.words if span[0] <= _middle(w) <= span[1])
         if not words:
             continue
-        if words != segment.words:
-            text = "".join((" " if w.space_before else "") + w.text for w in words).strip()
-            segment = replace(segment, text=text, start=words[0].start, end=words[-1].end)
-        out.append(segment)
+        out.append(segment if words == segment.words else with_words(segment, words))
     return out
 
 

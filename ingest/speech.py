@@ -25,7 +25,7 @@ from . import sound_alike, sound_choice
 from .acoustic_check import Check, Checks, WindowChecker
 from .audio_chunks import SAMPLE_RATE, DecodeStats, pcm_chunks, quiet_cut
 from .bigrams import load_counts
-from .guard import GuardCounts, guarded
+from .guard import GuardCounts, guarded, unlooped
 from .skipped_speech import (
     MARGIN_SECONDS,
     MIN_SPEECH_SECONDS,
@@ -177,11 +177,14 @@ class Transcriber:
             parts = _parts(samples, self.decoders)
             jobs = [pool.submit(_decode, model, part, language, settings) for _, part in parts]
             decoded = [job.result() for job in jobs]
-            found = [
-                _segment(seg, offset + start, done.checks, checks)
-                for (start, _), done in zip(parts, decoded, strict=True)
-                for seg in guarded(done.segments, counts)
-            ]
+            found = unlooped(
+                [
+                    _segment(seg, offset + start, done.checks, checks)
+                    for (start, _), done in zip(parts, decoded, strict=True)
+                    for seg in guarded(done.segments, counts)
+                ],
+                counts,
+            )
             segments.extend(
                 _decode_skipped(decode, samples, offset, found, counts, skipped, checks)
             )
@@ -198,6 +201,8 @@ class Transcriber:
             warnings.append(f"{counts.non_speech} probable non-speech segment(s) dropped")
         if counts.repeats:
             warnings.append(f"{counts.repeats} repeated segment(s) collapsed")
+        if counts.loops:
+            warnings.append(f"{counts.loops} looping stretch(es) of repeated words cut")
         # Lexicon correction assumes English clinical dictation.
         english = (language or "en").startswith("en")
         lexicon = load_lexicon(settings.site_terms_file, settings.medical_wordlist)
@@ -306,7 +311,7 @@ def _decode_skipped(
         new = [
             _segment(seg, start, again.checks, checks) for seg in guarded(again.segments, counts)
         ]
-        new = within(new, span)
+        new = within(unlooped(new, counts), span)
         if not new:
             skipped.unheard.append(span)
         elif not repeats_neighbours(new, out, span):
