@@ -31,6 +31,17 @@ def _codes(extraction: Extraction) -> dict[str, str]:
             "1. HTN. 2. CHF. 3. CKD.",
             {"HTN": "I13.0", "CHF": "I50.9", "CKD": "N18.9"},
         ),
+        # Hypertension with a heart condition other than failure (I51.4-I51.7, I51.89, I51.9)
+        # is hypertensive heart disease too; with heart failure as well, the failure row wins.
+        ("Hypertension. Cardiomegaly.", {"Hypertension": "I11.9", "Cardiomegaly": "I51.7"}),
+        (
+            "1. HTN. 2. LVH. 3. CKD stage 3.",
+            {"HTN": "I13.10", "LVH": "I51.7", "CKD stage 3": "N18.30"},
+        ),
+        (
+            "Hypertension. Cardiomegaly. Congestive heart failure.",
+            {"Hypertension": "I11.0", "Cardiomegaly": "I51.7", "Congestive heart failure": "I50.9"},
+        ),
         (
             "Hypertensive heart disease. Congestive heart failure.",
             {"Hypertensive heart disease": "I11.0", "Congestive heart failure": "I50.9"},
