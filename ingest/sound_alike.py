@@ -23,7 +23,7 @@ import functools
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import jellyfish
 from rapidfuzz import process
@@ -115,19 +115,14 @@ def sound_alike_corrections(words: Sequence[Word]) -> list[Correction]:
     parts, heard, doubtful = doubtful_words(words, GATE)
     english = _english()
     found: list[Correction] = []
-    for i in range(len(words)):
-        for end in range(i + 1, min(i + MAX_WINDOW, len(words)) + 1):
-            if not doubtful[end - 1]:
-                break
-            if end - 1 > i and punctuation_between(parts[end - 2], parts[end - 1]):
-                break
-            if max(w.confidence for w in words[i:end]) >= REAL_WORD_GATE and all(
-                h in english for h in heard[i:end]
-            ):
-                continue  # a real word heard fairly surely
-            best = _best(counts, words, parts, heard, i, end)
-            if best is not None:
-                found.append(best)
+    for i, end in doubtful_runs(parts, doubtful, MAX_WINDOW):
+        if max(w.confidence for w in words[i:end]) >= REAL_WORD_GATE and all(
+            h in english for h in heard[i:end]
+        ):
+            continue  # a real word heard fairly surely
+        best = _best(counts, words, parts, heard, i, end)
+        if best is not None:
+            found.append(best)
     return found
 
 
@@ -151,11 +146,22 @@ def doubtful_words(
     return parts, heard, doubtful
 
 
-def punctuation_between(left: _Parts, right: _Parts) -> bool:
-    """Whether Whisper put punctuation between two words (a phrase boundary); a leading
-    hyphen ("non -carbon") is only how it joins word pieces."""
-    assert left is not None and right is not None
-    return bool(left.group(3).strip() or right.group(1).strip("-"))
+def doubtful_runs(
+    parts: Sequence[_Parts], doubtful: Sequence[bool], longest: int
+) -> Iterator[tuple[int, int]]:
+    """(start, end) of each run of 1-`longest` doubtful words inside one phrase: Whisper's
+    punctuation between two words ends a run; a leading hyphen ("non -carbon") is only how
+    it joins word pieces."""
+    for i in range(len(parts)):
+        for end in range(i + 1, min(i + longest, len(parts)) + 1):
+            if not doubtful[end - 1]:
+                break
+            if end - 1 > i:
+                left, right = parts[end - 2], parts[end - 1]
+                assert left is not None and right is not None  # both doubtful, so words
+                if left.group(3).strip() or right.group(1).strip("-"):
+                    break
+            yield i, end
 
 
 def _may_change(word: str) -> bool:

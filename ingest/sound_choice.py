@@ -35,7 +35,7 @@ from rapidfuzz.distance import Levenshtein
 
 from . import phonetics
 from .bigrams import BOUNDARY, BigramCounts, load_counts, neighbour, tokens
-from .sound_alike import dictation_words, doubtful_words, punctuation_between
+from .sound_alike import dictation_words, doubtful_runs, doubtful_words
 from .types import Word
 
 GATE = 0.9  # only words heard below this are offered for (sound_alike.GATE)
@@ -146,16 +146,11 @@ def offers(words: Sequence[Word], terms: Sequence[str]) -> list[Offer]:
 
 def _runs(parts: Sequence[Any], heard: Sequence[str], doubtful: Sequence[bool]) -> list[Run]:
     """(start, end) of each run of 1-MAX_WORDS doubtful words within one phrase."""
-    runs: list[Run] = []
-    for i in range(len(heard)):
-        for end in range(i + 1, min(i + MAX_WORDS, len(heard)) + 1):
-            if not doubtful[end - 1]:
-                break
-            if end - 1 > i and punctuation_between(parts[end - 2], parts[end - 1]):
-                break
-            if len("".join(heard[i:end])) >= MIN_LETTERS:
-                runs.append((i, end))
-    return runs
+    return [
+        (i, end)
+        for i, end in doubtful_runs(parts, doubtful, MAX_WORDS)
+        if len("".join(heard[i:end])) >= MIN_LETTERS
+    ]
 
 
 def _run_sounds(
