@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .dictation_numbers import dates, digit_strings, numbers, ratios
+from .dictation_numbers import dates, digit_strings, numbers, ratios, slashed_digit_pairs
 from .dictation_rules import (
     ACRONYMS,
     COMMANDS,
@@ -55,6 +55,7 @@ def format_dictation(words: Sequence[Word | str]) -> FormattedText:
     items = _scratch(items)
     items = _letters(items)
     items = dates(items)
+    items = slashed_digit_pairs(items)
     items = digit_strings(items)
     items = numbers(items)
     items = ratios(items)

@@ -87,6 +87,75 @@ def _year(items: list[Item], i: int) -> tuple[int | None, int]:
     return None, i
 
 
+def slashed_digit_pairs(items: list[Item]) -> list[Item]:
+    """A spoken digit pair beside a slash, as dictated in a date: "zero three slash twenty
+    six slash zero eight" -> 03/26/08 (digit_strings takes runs of three or more; a lone
+    pair elsewhere is prose: "one two three" counts, "page one two" is not a date)."""
+    out: list[Item] = []
+    i = 0
+    while i < len(items):
+        year, end = _slashed_year(items, i)
+        if year:
+            out.append(Item(year, items[i].first, items[end - 1].last))
+            i = end
+            continue
+        end = _pair_end(items, i)
+        if end and (_is_slash(items, i - 1) or _is_slash(items, end)):
+            digits = "".join(_digit_piece(it) or "" for it in items[i:end])
+            # "0-3", as Whisper writes a spoken pair: the numbers pass leaves it, and the
+            # slash join then writes it "03" (dictation._slashed_digits).
+            text = f"0-{digits[1]}" if digits[0] == "0" else digits
+            out.append(Item(text, items[i].first, items[end - 1].last))
+            i = end
+            continue
+        lone = _slashed_number(items, i, -1) or _slashed_number(items, i, 1)
+        if lone and _single_digit(items[i]):
+            out.append(Item(_digit_piece(items[i]) or "", items[i].first, items[i].last))
+            i += 1
+            continue
+        out.append(items[i])
+        i += 1
+    return out
+
+
+def _slashed_number(items: list[Item], i: int, step: int) -> bool:
+    """Whether a slash and then a number follow item `i` in direction `step` ("three slash
+    twenty one", "five slash five"): a lone digit there is a number, not prose."""
+    other = lowered(items[i + 2 * step]) if 0 <= i + 2 * step < len(items) else ""
+    other = other.lstrip("-")
+    return _is_slash(items, i + step) and bool(DIGITS.match(other) or is_number_word(other))
+
+
+def _slashed_year(items: list[Item], i: int) -> tuple[str, int]:
+    """A spoken year right after a slash ("... slash nineteen fifty five"), or ("", i)."""
+    if not _is_slash(items, i - 1):
+        return "", i
+    for n in (4, 3, 2):
+        words = [lowered(it).lstrip("-") for it in items[i : i + n]]
+        if len(words) == n and all(words) and (year := parse_year(words)):
+            return str(year), i + n
+    return "", i
+
+
+def _pair_end(items: list[Item], i: int) -> int:
+    """One past a pair of single digits at `i` ("zero three", Whisper's "zero -three"),
+    not inside a longer run of digits; 0 when there is none."""
+    if not _single_digit(items[i]) or (i > 0 and _single_digit(items[i - 1])):
+        return 0
+    j = i + 1
+    if j < len(items) and items[j].kind == "join" and items[j].text == "-":
+        j += 1
+    if j >= len(items) or not _single_digit(items[j]):
+        return 0
+    if j + 1 < len(items) and _single_digit(items[j + 1]):
+        return 0
+    return j + 1
+
+
+def _is_slash(items: list[Item], k: int) -> bool:
+    return 0 <= k < len(items) and items[k].kind == "join" and items[k].text == "/"
+
+
 def digit_strings(items: list[Item]) -> list[Item]:
     """Runs of single digits ("four four seven", "4, 4, 7", "447 two one") -> "447..."."""
     out: list[Item] = []

@@ -33,6 +33,12 @@ def fmt(text: str) -> str:
         ("blood pressure 120 slash 80 period", "Blood pressure 120/80."),
         ("last cycle on 0-1 slash 18 slash 0-8 period", "Last cycle on 01/18/08."),
         ("range 1-2 forward slash 5", "Range 1-2/5"),
+        # A date dictated digit by digit, as tiny.en writes it ("zero -three"), or in words
+        ("on zero -three slash 26 slash zero -eight, the", "On 03/26/08, the"),
+        ("DOB oh two slash zero five slash nineteen fifty five", "DOB 02/05/1955"),
+        ("seen three slash twenty one slash two thousand three", "Seen 3/21/2003"),
+        ("strength five slash five", "Strength 5/5"),
+        ("page one two of the chart and slash or", "Page one two of the chart and/or"),
         ("a sigmoid colon resection", "A sigmoid colon resection"),
         ("for a period of two weeks", "For a period of 2 weeks"),
     ],
