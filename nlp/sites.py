@@ -34,6 +34,7 @@ from spacy.tokens import Doc, Span
 
 from .code_words import DETERMINERS, DISC_WORDS, METASTASIS_WORDS
 from .coding import is_specific, suggest_codes
+from .laterality import SIDES
 from .normalize import LEVEL_RANGE_END, SPINAL_LEVEL, term_key
 from .ranking import VAGUE_SCORE
 from .types import CodeSuggestion
@@ -41,7 +42,7 @@ from .types import CodeSuggestion
 MIN_SITE_SCORE = 0.77
 MAX_LEFT_WORDS = 2
 MAX_RIGHT_WORDS = 3  # "of the [left] lower lobe"
-_SIDES = frozenset({"left", "right", "bilateral"})
+_SIDES = frozenset(SIDES)  # "left", "right", "bilateral(ly)": never a site's own word
 _WIDENED = frozenset(
     term_key(
         "cancer carcinoma adenocarcinoma malignancy fracture tear stenosis mass stricture"
