@@ -18,7 +18,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .dictation_numbers import dates, digit_strings, numbers, ratios, slashed_digit_pairs
+from .dictation_numbers import (
+    dates,
+    digit_strings,
+    labelled_hundreds,
+    numbers,
+    ratios,
+    slashed_digit_pairs,
+)
 from .dictation_rules import (
     ACRONYMS,
     COMMANDS,
@@ -58,6 +65,7 @@ def format_dictation(words: Sequence[Word | str]) -> FormattedText:
     items = slashed_digit_pairs(items)
     items = digit_strings(items)
     items = numbers(items)
+    items = labelled_hundreds(items)
     items = ratios(items)
     items = _units(items)
     items = _joins(items)

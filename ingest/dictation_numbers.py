@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import re
 
-from .dictation_rules import COUNT_CONTEXT, DIGITS, Item, lowered
+from .dictation_rules import (
+    COUNT_CONTEXT,
+    DIGITS,
+    HUNDREDS_FILLERS,
+    HUNDREDS_LABELS,
+    Item,
+    lowered,
+)
 from .numbers_spoken import (
     DIGIT_WORDS,
     MONTHS,
     ORDINALS,
+    TENS,
     is_number_word,
     parse_cardinal,
     parse_year,
@@ -85,6 +93,9 @@ def _year(items: list[Item], i: int) -> tuple[int | None, int]:
             return year, i + len(words)
         words.pop()
     return None, i
+
+
+_LEADING_ZERO = re.compile(r"0\d+")
 
 
 def slashed_digit_pairs(items: list[Item]) -> list[Item]:
@@ -222,12 +233,17 @@ def numbers(items: list[Item]) -> list[Item]:
     out: list[Item] = []
     i = 0
     while i < len(items):
-        value, j = parse_cardinal([lowered(it).lstrip("-") for it in items[i : i + 8]])
+        if _LEADING_ZERO.fullmatch(lowered(items[i])):
+            out.append(items[i])  # a digit string ("zero zero four...": MRN 004567) as said
+            i += 1
+            continue
+        at = _number_words(items, i)
+        value, j = parse_cardinal([lowered(items[k]).lstrip("-") for k in at])
         if value is None:
             out.append(items[i])
             i += 1
             continue
-        end = i + j
+        end = at[j - 1] + 1
         text = str(value)
         # Decimals: "one point two", "1 point 5".
         if end + 1 < len(items) and lowered(items[end]) == "point":
@@ -242,6 +258,49 @@ def numbers(items: list[Item]) -> list[Item]:
             out.extend(items[i:end])  # "one of the", "no one": prose stays prose
         i = end
     return out
+
+
+def _number_words(items: list[Item], i: int, most: int = 8) -> list[int]:
+    """Indices of up to `most` items from `i` that may spell one number, passing over the
+    hyphen Whisper glues between tens and units ("thirty -eight")."""
+    at: list[int] = []
+    k = i
+    while k < len(items) and len(at) < most:
+        joined = items[k].kind == "join" and items[k].text == "-" and at and k + 1 < len(items)
+        if joined and lowered(items[at[-1]]) in TENS and lowered(items[k + 1]) in DIGIT_WORDS:
+            k += 1
+            continue
+        at.append(k)
+        k += 1
+    return at
+
+
+def labelled_hundreds(items: list[Item]) -> list[Item]:
+    """A lab value or vital sign said with its hundred left unsaid: "sodium one thirty
+    eight" -> sodium 138, "heart rate is one ten" -> 110. Only after a HUNDREDS_LABELS word
+    (a filler such as "is" between), so that "take one ten milligram tablet" stays a dose.
+    Runs after `numbers`, which has made "thirty eight" 38 and left "one" a word."""
+    out: list[Item] = []
+    i = 0
+    while i < len(items):
+        hundreds = DIGIT_WORDS.get(lowered(items[i]))
+        j = i + 2 if i + 1 < len(items) and items[i + 1].kind == "join" else i + 1
+        tens = lowered(items[j]) if j < len(items) else ""
+        if hundreds and re.fullmatch(r"[1-9]\d", tens) and _after_label(out):
+            out.append(Item(str(100 * hundreds + int(tens)), items[i].first, items[j].last))
+            i = j + 1
+            continue
+        out.append(items[i])
+        i += 1
+    return out
+
+
+def _after_label(out: list[Item]) -> bool:
+    """Whether the items just written end with a HUNDREDS_LABELS word (and a filler)."""
+    k = len(out) - 1
+    if k >= 0 and (lowered(out[k]) in HUNDREDS_FILLERS or out[k].text in HUNDREDS_FILLERS):
+        k -= 1
+    return k >= 0 and lowered(out[k]) in HUNDREDS_LABELS
 
 
 def ratios(items: list[Item]) -> list[Item]:

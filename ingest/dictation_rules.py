@@ -75,6 +75,13 @@ COUNT_CONTEXT = frozenset(UNITS) | _words(
     "months year years hour hours minute minutes liter liters -year -day -week -month x mmhg "
     "beats breaths cm mm inches pounds lb"
 )
+# Values a physician says with the hundred left unsaid ("sodium one thirty-eight": 138,
+# "heart rate one ten": 110, "platelets two fifty"), and the words that may come between.
+HUNDREDS_LABELS = _words(
+    "sodium chloride glucose sugar sugars platelet platelets pulse rate weight weighs "
+    "cholesterol triglycerides ldl hdl systolic"
+)
+HUNDREDS_FILLERS = _words("is was of at : ,")
 SENTENCE_END = frozenset({".", "?", "!", "\n", "\n\n"})
 SCRATCH_BOUNDARY = SENTENCE_END | {":", ";"}
 ACRONYMS = _words(

@@ -39,6 +39,7 @@ _TENS: dict[str, int] = {
     "eighty": 80,
     "ninety": 90,
 }
+TENS = frozenset(_TENS)
 ORDINALS: dict[str, int] = {
     "first": 1,
     "second": 2,

@@ -64,6 +64,9 @@ def test_spelled_letters(spoken: str, written: str) -> None:
     ("spoken", "written"),
     [
         ("MRN four four seven two one nine period", "MRN 447219."),
+        # Leading zeros are part of the record number, not a number's padding.
+        ("MRN zero zero four five six seven period", "MRN 004567."),
+        ("MRN oh four five six", "MRN 0456"),
         ("MRN 4, 4, 7, 2, 1, 9.", "MRN 447219."),  # Whisper's own comma-separated digits
         ("MRN 447 two one nine", "MRN 447219"),
         ("MRN 447, 2-1-9, period", "MRN 447219."),
@@ -111,6 +114,14 @@ def test_dates(spoken: str, written: str) -> None:
         ("a two over six murmur", "A 2/6 murmur"),
         ("available over the counter", "Available over the counter"),
         ("he is over 90", "He is over 90"),
+        # Tens and units as Whisper glues them ("thirty -eight")
+        ("age thirty -eight", "Age 38"),
+        ("a forty -five -year -old male", "A 45-year-old male"),
+        # A lab value or vital sign with its hundred unsaid, after its name only
+        ("sodium one thirty eight comma potassium three point eight", "Sodium 138, potassium 3.8"),
+        ("heart rate is one ten", "Heart rate is 110"),
+        ("platelets two fifty", "Platelets 250"),
+        ("take one ten milligram tablet", "Take one 10 mg tablet"),
     ],
 )
 def test_numbers_and_units(spoken: str, written: str) -> None:
