@@ -14,8 +14,9 @@ import os
 import re
 from pathlib import Path
 
+from chartdrop.english import ENGLISH_WORDS  # Debian `wamerican`
+
 HUNSPELL_MEDICAL = Path("/usr/share/hunspell/en_med_glut.dic")
-ENGLISH_WORDS = Path("/usr/share/dict/american-english")  # Debian `wamerican`
 _WORD = re.compile(r"^[A-Za-z][A-Za-z'-]*[A-Za-z]$")
 
 

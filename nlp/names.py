@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from chartdrop.english import english_words
+
 from . import resources
 from .fastregex import Caseless
 from .types import Field
@@ -105,6 +107,53 @@ _PATIENT_LABELS = [
 ]
 
 
+# A name said without a label of its own: "Patient Maria Lopez, date of birth ...", "the
+# patient, Maria Lopez, is ...", "Maria Lopez, DOB ...". Only capitalised words are read, and
+# only those the system word list knows as a name ("Lopez", "Grant") or does not know at all
+# (a rarer surname): "Patient Education Materials" or "Patient Denies Chest Pain" is no name.
+_TWO_CAPITALISED = r"[A-Z][a-z'\u2019\-]+[ \t]+[A-Z][a-z'\u2019\-]+"
+_SAID_NAME_LABELS = [
+    (
+        re.compile(rf"\b[Pp]atient(?:[ \t]*,[ \t]*|[ \t]+(?:is[ \t]+)?)(?={_TWO_CAPITALISED}\b)"),
+        0.8,
+    ),
+    (
+        re.compile(
+            rf"(?<![A-Za-z,][ \t])(?<![A-Za-z])(?={_TWO_CAPITALISED},?[ \t]+"
+            r"(?:date of birth|[Dd]ate of [Bb]irth|DOB|D\.O\.B\.|born|MRN|medical record))"
+        ),
+        0.85,
+    ),
+]
+
+
+def _name_like(word: Word | None) -> bool:
+    """A capitalised word that the word list knows as a name, or does not know at all."""
+    if word is None:
+        return True
+    text = word[0]
+    known = english_words()
+    return text[:1].isupper() and (text in known or text.lower() not in known)
+
+
+def _said_name(text: str) -> tuple[float, int, PersonName] | None:
+    """The first name said without a label (above), as (confidence, offset, name)."""
+    if not english_words():
+        return None  # without the word list, Title Case words cannot be told from names
+    for pattern, confidence in _SAID_NAME_LABELS:
+        for m in pattern.finditer(text):
+            words, comma_at = name_words(text, m.end(), max_words=3)
+            first, last = split_name(words, comma_at)
+            if first is None or last is None or not (_name_like(first) and _name_like(last)):
+                continue
+            return (
+                confidence,
+                m.start(),
+                PersonName(_field(first, confidence), _field(last, confidence)),
+            )
+    return None
+
+
 def _preceding_word(text: str, pos: int) -> str:
     m = re.search(r"([A-Za-z'\u2019]+)[ \t]*$", text[max(0, pos - 30) : pos])
     return m.group(1).lower() if m else ""
@@ -129,6 +178,9 @@ def find_patient_name(text: str) -> PersonName:
             if best is None or confidence > best[0]:
                 best = (confidence, m.start(), found)
             break  # the first hit of a label is the header; later ones are usually narrative
+    said = _said_name(text)
+    if said is not None and (best is None or said[0] > best[0]):
+        best = said
     return best[2] if best else PersonName(None, None)
 
 

@@ -66,6 +66,11 @@ def test_typed_header(extract: Callable[[str], Extraction]) -> None:
         ("Patient name, Maria Lopez. Date of birth, March 4th, 1955.", "Maria", "Lopez"),
         ("this is doctor alan grant dictating on maria lopez", "Maria", "Lopez"),
         ("This is Dr. Grant dictating a consult for the patient Maria Lopez.", "Maria", "Lopez"),
+        # Said without a label of its own, as Whisper writes a dictation
+        ("Patient Maria Lopez, date of birth 03/04/1955, MRN 447219.", "Maria", "Lopez"),
+        ("The patient, John Grant, is a 45-year-old male.", "John", "Grant"),
+        ("Maria Lopez, DOB 03/04/1955.", "Maria", "Lopez"),
+        ("Patient Nkechi Okonkwo-Abara, date of birth 03/04/1955.", "Nkechi", "Okonkwo-Abara"),
     ],
 )
 def test_patient_name_styles(text: str, first: str, last: str) -> None:
@@ -81,6 +86,10 @@ def test_patient_name_styles(text: str, first: str, last: str) -> None:
         "Physician name: Alan Grant. The patient is well developed.",
         "The patient is doing well and is being discharged home.",
         "Patient: 67-year-old male with chest pain.",
+        # Title Case words after "patient" are no name: the word list knows them as words
+        "Patient Education Materials were reviewed.",
+        "Patient Denies Chest Pain.",
+        "Dear Doctor Sample, date of birth unknown.",
     ],
 )
 def test_no_false_patient_name(text: str) -> None:
