@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything chartdrop needs on a fresh Debian machine: the Debian packages
-# (phonemes for dictation correction and the speech test audio, OCR, file-type detection,
-# word lists, PostgreSQL and Chromium for the test suite) and a Python virtual environment in .venv with chartdrop and its dependencies.
+# (espeak-ng: phonemes for dictation correction and the speech test audio; OCR, file-type
+# detection, word lists; PostgreSQL and Chromium for the test suite) and a Python virtual
+# environment in .venv with chartdrop and its dependencies.
 # Safe to run again: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
