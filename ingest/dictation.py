@@ -36,6 +36,7 @@ from .dictation_rules import (
     NOUN_BEFORE,
     SCRATCH_BOUNDARY,
     SENTENCE_END,
+    SPELLED_LOWER,
     TRAIL,
     UNITS,
     Item,
@@ -195,8 +196,10 @@ def _letters(items: list[Item]) -> list[Item]:
         letters = ""
         while j < len(items) and items[j].kind == "word" and LETTERS.match(items[j].text):
             piece = items[j].text
-            if len(piece) == 1 and piece.islower() and not letters:
-                break  # "a", "i": words, unless inside a run of capitals
+            lone = len(piece) == 1 and piece.islower() and not letters
+            if lone and _spelled_lower(items, i) not in SPELLED_LOWER:
+                break  # "a", "i": words, unless inside a run of capitals or "b i d"
+
             letters += re.sub(r"[^A-Za-z]", "", piece)
             j += 1
         if len(letters) >= 2 and (j - i >= 2 or "." in items[i].text or "-" in items[i].text):
@@ -205,6 +208,15 @@ def _letters(items: list[Item]) -> list[Item]:
             i = j
             continue
         out.append(items[i])
+        i += 1
+    return out
+
+
+def _spelled_lower(items: list[Item], i: int) -> str:
+    """The letters of the run of one-letter lower-case words from `i` ("b i d" -> "bid")."""
+    out = ""
+    while i < len(items) and items[i].kind == "word" and re.fullmatch(r"[a-z]", items[i].text):
+        out += items[i].text
         i += 1
     return out
 

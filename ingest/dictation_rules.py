@@ -86,8 +86,11 @@ SENTENCE_END = frozenset({".", "?", "!", "\n", "\n\n"})
 SCRATCH_BOUNDARY = SENTENCE_END | {":", ";"}
 ACRONYMS = _words(
     "copd chf cabg mri ekg ecg cbc bmp cmp ct hiv uti gerd dvt pe mi cad icu er ed bp hr iv "
-    "prn bid tid qid po npo ent dob mrn ssn usa"
+    "prn bid tid qid po npo qhs ent dob mrn ssn usa"
 )
+# Dosing abbreviations that Whisper writes as lower-case letters ("b i d"): spelled out
+# though no capital starts them (one-letter lower-case words are otherwise words: "a", "i").
+SPELLED_LOWER = _words("bid tid qid prn po npo qhs")
 LEAD = re.compile("^[(\\[\"'\u201c\u2018-]+")
 TRAIL = re.compile("[)\\]\"'\u201d\u2019.,;:?!]+$")
 LETTERS = re.compile(r"^(?:[A-Za-z][.-]){1,}[A-Za-z]?\.?$|^[A-Za-z]\.?$")

@@ -54,6 +54,10 @@ def test_spoken_punctuation_and_layout(spoken: str, written: str) -> None:
         ("patient M.I.T.H. seen", "Patient Mith seen"),  # Whisper's dotted letters
         ("history of C O P D", "History of COPD"),
         ("a patient", "A patient"),  # an article is not a spelled letter
+        # Dosing abbreviations, as Whisper writes them in lower case
+        ("metoprolol 25 mg b i d", "Metoprolol 25 mg BID"),
+        ("two puffs p r n", "2 puffs PRN"),
+        ("n p o after midnight", "NPO after midnight"),
     ],
 )
 def test_spelled_letters(spoken: str, written: str) -> None:
