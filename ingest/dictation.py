@@ -23,13 +23,16 @@ from .dictation_numbers import (
     digit_strings,
     labelled_hundreds,
     numbers,
+    ranges_and_grades,
     ratios,
     slashed_digit_pairs,
 )
 from .dictation_rules import (
     ACRONYMS,
     COMMANDS,
+    FIXED_FORMS,
     LEAD,
+    LETTER_KINDS,
     LETTERS,
     MAX_COMMAND,
     NOUN_AFTER,
@@ -65,7 +68,9 @@ def format_dictation(words: Sequence[Word | str]) -> FormattedText:
     items = dates(items)
     items = slashed_digit_pairs(items)
     items = digit_strings(items)
+    items = _fixed_forms(items)
     items = numbers(items)
+    items = ranges_and_grades(items)
     items = labelled_hundreds(items)
     items = ratios(items)
     items = _units(items)
@@ -209,6 +214,28 @@ def _letters(items: list[Item]) -> list[Item]:
             continue
         out.append(items[i])
         i += 1
+    return out
+
+
+def _fixed_forms(items: list[Item]) -> list[Item]:
+    """FIXED_FORMS as written ("A one C" -> A1c), and the letter of LETTER_KINDS in capitals
+    ("vitamin d" -> vitamin D)."""
+    longest = max(len(k) for k in FIXED_FORMS)
+    out: list[Item] = []
+    i = 0
+    while i < len(items):
+        for n in range(longest, 0, -1):
+            said = tuple(lowered(it) for it in items[i : i + n])
+            if len(said) == n and said in FIXED_FORMS:
+                out.append(Item(FIXED_FORMS[said], items[i].first, items[i + n - 1].last))
+                i += n
+                break
+        else:
+            item = items[i]
+            if out and lowered(out[-1]) in LETTER_KINDS and re.fullmatch(r"[a-z]", item.text):
+                item = Item(item.text.upper(), item.first, item.last)
+            out.append(item)
+            i += 1
     return out
 
 

@@ -275,6 +275,34 @@ def _number_words(items: list[Item], i: int, most: int = 8) -> list[int]:
     return at
 
 
+def ranges_and_grades(items: list[Item]) -> list[Item]:
+    """A small number said before a written one is written too ("two to 3 weeks" -> 2 to 3,
+    "one or 2 tablets" -> 1 or 2), and a clinical grade is N+ ("two plus pitting edema" ->
+    2+, "reflexes one plus"); "one to one" and "two plus two" stay as said. Runs after
+    `numbers`, which writes a number before a count word ("3 weeks") and leaves 1-9 else."""
+    out: list[Item] = []
+    i = 0
+    while i < len(items):
+        digit = DIGIT_WORDS.get(lowered(items[i]))
+        nxt = lowered(items[i + 1]) if i + 1 < len(items) else ""
+        after = lowered(items[i + 2]) if i + 2 < len(items) else ""
+        if digit is not None and nxt in ("to", "or") and DIGITS.match(after):
+            out.append(Item(str(digit), items[i].first, items[i].last))
+        elif (
+            digit is not None
+            and 1 <= digit <= 4
+            and nxt == "plus"
+            and not (DIGITS.match(after) or is_number_word(after))
+        ):
+            out.append(Item(f"{digit}+", items[i].first, items[i + 1].last))
+            i += 2
+            continue
+        else:
+            out.append(items[i])
+        i += 1
+    return out
+
+
 def labelled_hundreds(items: list[Item]) -> list[Item]:
     """A lab value or vital sign said with its hundred left unsaid: "sodium one thirty
     eight" -> sodium 138, "heart rate is one ten" -> 110. Only after a HUNDREDS_LABELS word

@@ -88,6 +88,10 @@ ACRONYMS = _words(
     "copd chf cabg mri ekg ecg cbc bmp cmp ct hiv uti gerd dvt pe mi cad icu er ed bp hr iv "
     "prn bid tid qid po npo qhs ent dob mrn ssn usa"
 )
+# Words written one way whatever Whisper heard: "A one C" is A1c.
+FIXED_FORMS: dict[tuple[str, ...], str] = {("a", "one", "c"): "A1c", ("a1c",): "A1c"}
+# A letter after these names a kind, in capitals: vitamin D, hepatitis C.
+LETTER_KINDS = _words("vitamin hepatitis")
 # Dosing abbreviations that Whisper writes as lower-case letters ("b i d"): spelled out
 # though no capital starts them (one-letter lower-case words are otherwise words: "a", "i").
 SPELLED_LOWER = _words("bid tid qid prn po npo qhs")

@@ -126,6 +126,13 @@ def test_dates(spoken: str, written: str) -> None:
         ("heart rate is one ten", "Heart rate is 110"),
         ("platelets two fifty", "Platelets 250"),
         ("take one ten milligram tablet", "Take one 10 mg tablet"),
+        # Ranges, grades and fixed forms as transcriptionists write them
+        ("follow up in two to three weeks", "Follow up in 2 to 3 weeks"),
+        ("one to one supervision", "One to one supervision"),
+        ("two plus pitting edema and reflexes one plus", "2+ pitting edema and reflexes 1+"),
+        ("two plus two", "Two plus two"),
+        ("hemoglobin A one C seven point two percent", "Hemoglobin A1c 7.2%"),
+        ("vitamin d and hepatitis c", "Vitamin D and hepatitis C"),
     ],
 )
 def test_numbers_and_units(spoken: str, written: str) -> None:
