@@ -136,7 +136,7 @@ class WindowChecker:
                     model, tokenizer, encoded[index], raw, offer.first, last,
                     offer.replacements, window_start,
                 )  # fmt: skip
-                chosen = choose(offer, scores)
+                chosen = choose(offer, scores, VETO_NATS)
                 if chosen is not None:
                     replacement, nats, score = chosen
                     check = Check(offer.words, replacement.lower(), round(nats, 2), score)

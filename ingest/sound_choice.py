@@ -50,8 +50,6 @@ WORD_COST = 5.0  # nats per heard word merged away: Whisper's score favours fewe
 MIN_PRIOR = 2.0  # nats; a run whose best offer is below this is not offered for
 CONFIDENCE_COST = 3.0  # nats per unit of the recogniser's own probability for the run
 MARGIN = 5.0  # nats that prior and Whisper's score together must reach
-VETO_NATS = -8.0  # as acoustic_check's: never a replacement Whisper finds this unlikely
-SOURCE = "sound-alike"
 Run = tuple[int, int]  # a run of heard words: start, end (exclusive)
 
 
@@ -183,14 +181,15 @@ def _nearest(said: Sequence[str], indexes: Sequence[_Index]) -> list[list[tuple[
     return found
 
 
-def choose(offer: Offer, nats: Sequence[float]) -> tuple[str, float, float] | None:
+def choose(offer: Offer, nats: Sequence[float], veto: float) -> tuple[str, float, float] | None:
     """The replacement to make for `offer`, given Whisper's score of each (`nats`, against
-    the heard words): (replacement, its nats, the correction's 0..1 score), or None."""
+    the heard words; never one below `veto`): (replacement, its nats, the correction's 0..1
+    score), or None."""
     total, k = max(
         (prior + said - CONFIDENCE_COST * offer.confidence, k)
         for k, (prior, said) in enumerate(zip(offer.priors, nats, strict=True))
     )
-    if total < MARGIN or nats[k] < VETO_NATS:
+    if total < MARGIN or nats[k] < veto:
         return None
     return offer.replacements[k], nats[k], round(min(1.0, 0.5 + total / (4 * MARGIN)), 3)
 

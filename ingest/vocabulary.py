@@ -32,8 +32,8 @@ from .bigrams import load_counts
 from .context_words import context_corrections
 from .numbers_spoken import DIGIT_WORDS
 from .phrases import phrase_corrections, window_correction
+from .sound_alike import SOURCE as SOUND_ALIKE
 from .sound_alike import similarity, sound_alike_corrections
-from .sound_choice import SOURCE
 from .types import Correction, Word
 from .wordlists import everyday_english, medical_wordlist_paths, read_wordlist
 
@@ -289,7 +289,7 @@ def _offered(
             if word.text.strip()[:1].isupper():
                 replacement = replacement[:1].upper() + replacement[1:]
             window = words[i : i + check.words]
-            found.append(window_correction(window, i, replacement, SOURCE, check.offered))
+            found.append(window_correction(window, i, replacement, SOUND_ALIKE, check.offered))
     return found
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from chartdrop.ingest import phonetics, sound_choice
 from chartdrop.ingest.acoustic_check import VETO_NATS, Check, WindowChecker
-from chartdrop.ingest.sound_choice import MARGIN, SOURCE, Offer, choose, offers
+from chartdrop.ingest.sound_alike import SOURCE
+from chartdrop.ingest.sound_choice import MARGIN, Offer, choose, offers
 from chartdrop.ingest.speech import Transcriber
 from chartdrop.ingest.vocabulary import clinical_terms, correct_words, load_lexicon
 from chartdrop.ingest.whisper_model import check_windows
@@ -53,10 +54,10 @@ def test_whisper_and_context_together_choose() -> None:
     offer = Offer(first=1, words=1, replacements=("aortic", "orbital"), priors=(9.0, 4.0),
                   confidence=0.2)  # fmt: skip
     # Whisper finds "orbital" likelier than "aortic", but not by enough for the context.
-    assert choose(offer, [-1.8, 2.9])[:2] == ("aortic", -1.8)
+    assert choose(offer, [-1.8, 2.9], VETO_NATS)[:2] == ("aortic", -1.8)
     # Nothing clears the margin, or the best is one Whisper vetoes.
-    assert choose(offer, [-9.0 + MARGIN - 1, -9.0]) is None
-    assert choose(Offer(1, 1, ("aortic",), (30.0,), 0.2), [VETO_NATS - 1]) is None
+    assert choose(offer, [-9.0 + MARGIN - 1, -9.0], VETO_NATS) is None
+    assert choose(Offer(1, 1, ("aortic",), (30.0,), 0.2), [VETO_NATS - 1], VETO_NATS) is None
 
 
 def test_a_chosen_sound_alike_is_made_even_where_a_proposal_was_vetoed() -> None:
