@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .dictation_numbers import (
+    age_adjectives,
     dates,
     digit_strings,
     labelled_hundreds,
@@ -71,6 +72,7 @@ def format_dictation(words: Sequence[Word | str]) -> FormattedText:
     items = _fixed_forms(items)
     items = numbers(items)
     items = ranges_and_grades(items)
+    items = age_adjectives(items)
     items = labelled_hundreds(items)
     items = ratios(items)
     items = _units(items)

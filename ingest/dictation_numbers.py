@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .dictation_rules import (
+    AGE_UNITS,
     COUNT_CONTEXT,
     DIGITS,
     HUNDREDS_FILLERS,
@@ -252,6 +253,8 @@ def numbers(items: list[Item]) -> list[Item]:
                 text, end = f"{text}.{frac}", k
         spoken = any(not DIGITS.match(lowered(it)) for it in items[i:end])
         nxt = lowered(items[end]) if end < len(items) else ""
+        if spoken and value >= 10_000 and "." not in text:
+            text = f"{value:,}"  # "fifty thousand units" -> 50,000, as style guides write it
         if not spoken or value >= 10 or "." in text or nxt in COUNT_CONTEXT:
             out.append(Item(text, items[i].first, items[end - 1].last))
         else:
@@ -299,6 +302,23 @@ def ranges_and_grades(items: list[Item]) -> list[Item]:
             continue
         else:
             out.append(items[i])
+        i += 1
+    return out
+
+
+def age_adjectives(items: list[Item]) -> list[Item]:
+    """An age before a noun, hyphenated: "a 62 year old male" -> a 62-year-old male
+    ("62 years old" stays as said)."""
+    out: list[Item] = []
+    i = 0
+    while i < len(items):
+        said = [lowered(it) for it in items[i : i + 3]]
+        if len(said) == 3 and DIGITS.match(said[0]) and said[1] in AGE_UNITS and said[2] == "old":
+            text = f"{items[i].text}-{items[i + 1].text}-{items[i + 2].text}"
+            out.append(Item(text, items[i].first, items[i + 2].last))
+            i += 3
+            continue
+        out.append(items[i])
         i += 1
     return out
 

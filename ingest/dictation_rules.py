@@ -88,6 +88,7 @@ ACRONYMS = _words(
     "copd chf cabg mri ekg ecg cbc bmp cmp ct hiv uti gerd dvt pe mi cad icu er ed bp hr iv "
     "prn bid tid qid po npo qhs ent dob mrn ssn usa"
 )
+AGE_UNITS = _words("year month week day")  # "a 62 year old" -> a 62-year-old
 # Words written one way whatever Whisper heard: "A one C" is A1c.
 FIXED_FORMS: dict[tuple[str, ...], str] = {("a", "one", "c"): "A1c", ("a1c",): "A1c"}
 # A letter after these names a kind, in capitals: vitamin D, hepatitis C.

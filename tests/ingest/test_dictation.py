@@ -110,7 +110,11 @@ def test_dates(spoken: str, written: str) -> None:
         ("creatinine one point two", "Creatinine 1.2"),
         ("two tablets daily", "2 tablets daily"),
         ("ejection fraction of 70 percent", "Ejection fraction of 70%"),
-        ("a sixty two year old", "A 62 year old"),
+        ("a sixty two year old male", "A 62-year-old male"),
+        ("he is sixty two years old", "He is 62 years old"),
+        ("a three month old infant", "A 3-month-old infant"),
+        ("vitamin D fifty thousand units weekly", "Vitamin D 50,000 units weekly"),
+        ("MRN one two three four five six", "MRN 123456"),
         # a number over a number; a systolic pressure's hundred is not said
         ("blood pressure one forty over ninety", "Blood pressure 140/90"),
         ("blood pressure one twenty five over seventy eight", "Blood pressure 125/78"),
