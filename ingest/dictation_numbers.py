@@ -97,6 +97,7 @@ def _year(items: list[Item], i: int) -> tuple[int | None, int]:
 
 
 _LEADING_ZERO = re.compile(r"0\d+")
+MIN_DOTTED_DIGITS = 5  # digits read one by one with periods between: a number, not a list
 
 
 def slashed_digit_pairs(items: list[Item]) -> list[Item]:
@@ -184,6 +185,7 @@ def digit_strings(items: list[Item]) -> list[Item]:
 
 
 def _digit_run(items: list[Item], i: int) -> tuple[str, int, int]:
+    dotted = False
     digits = ""
     j = i
     last = i  # one past the last digit item
@@ -198,9 +200,10 @@ def _digit_run(items: list[Item], i: int) -> tuple[str, int, int]:
         elif item.kind == "word" and count == 0 and DIGITS.match(low) and len(low) <= 4:
             digits += low  # "447 two one nine"
             count += 1
-        elif item.text == "," and count and j + 1 < len(items):
+        elif item.text in (",", ".") and count and j + 1 < len(items):
             if _digit_piece(items[j + 1]) is None:
                 break
+            dotted = dotted or item.text == "."
             j += 1
             continue
         else:
@@ -209,6 +212,10 @@ def _digit_run(items: list[Item], i: int) -> tuple[str, int, int]:
         last = j
     pieces = sum(1 for it in items[i:last] if it.kind == "word")
     if count < 3 or (pieces < 2 and "-" not in items[i].text):
+        return "", j, i
+    # Whisper writes digits said slowly one by one as "0. 0. 4. 5."; a list's "1. 2. 3." is
+    # shorter than a record or phone number.
+    if dotted and count < MIN_DOTTED_DIGITS:
         return "", j, i
     if all(lowered(it) == "oh" for it in items[i:last] if it.kind == "word"):
         return "", j, i

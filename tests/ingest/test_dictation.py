@@ -71,6 +71,10 @@ def test_spelled_letters(spoken: str, written: str) -> None:
         # Leading zeros are part of the record number, not a number's padding.
         ("MRN zero zero four five six seven period", "MRN 004567."),
         ("MRN oh four five six", "MRN 0456"),
+        # Digits said slowly, one by one, as Whisper writes them; a list's numbers stay
+        ("MRN 0. 0. 4. 5. 6. 7. History of", "MRN 004567. History of"),
+        ("1. Hypertension. 2. Diabetes. 3. Gout.", "1. Hypertension. 2. Diabetes. 3. Gout."),
+        ("page 1. 2. 3.", "Page 1. 2. 3."),
         ("MRN 4, 4, 7, 2, 1, 9.", "MRN 447219."),  # Whisper's own comma-separated digits
         ("MRN 447 two one nine", "MRN 447219"),
         ("MRN 447, 2-1-9, period", "MRN 447219."),
