@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -53,6 +54,10 @@ class BigramCounts:
         pair = max(self.pairs.get((before, word), 0) - DISCOUNT, 0.0)
         spread = DISCOUNT * self.followers.get(before, 0) / seen
         return math.log(pair / seen + spread * cont)
+
+    def chain(self, words: Sequence[str]) -> float:
+        """log P of `words[1:]`, each given the word before it (the first is context)."""
+        return sum(self.logp(word, before) for before, word in itertools.pairwise(words))
 
 
 @functools.lru_cache(maxsize=1)

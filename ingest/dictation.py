@@ -206,7 +206,6 @@ def _letters(items: list[Item]) -> list[Item]:
             lone = len(piece) == 1 and piece.islower() and not letters
             if lone and _spelled_lower(items, i) not in SPELLED_LOWER:
                 break  # "a", "i": words, unless inside a run of capitals or "b i d"
-
             letters += re.sub(r"[^A-Za-z]", "", piece)
             j += 1
         if len(letters) >= 2 and (j - i >= 2 or "." in items[i].text or "-" in items[i].text):

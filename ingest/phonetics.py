@@ -115,9 +115,9 @@ def cached_phonemes(texts: Sequence[str], name: str) -> list[str] | None:
     return codes
 
 
-def sound_similarity(left: str, right: str) -> float:
-    """0..1: how alike two phoneme codes are (1 - phoneme edits / the longer's length)."""
-    return Levenshtein.normalized_similarity(left, right)
+# 0..1: how alike two phoneme codes are (1 - phoneme edits / the longer's length). Bound,
+# not wrapped, so that rapidfuzz's cdist keeps its compiled path (sound_choice._nearest).
+sound_similarity = Levenshtein.normalized_similarity
 
 
 def _say(program: str, texts: list[str]) -> list[str]:

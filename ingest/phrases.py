@@ -66,6 +66,12 @@ def phrase_corrections(words: Sequence[Word], confident: float) -> list[Correcti
     return found
 
 
+def cased_like(text: str, heard: str) -> str:
+    """`text` with a capital first letter where `heard` starts with one (a sentence's
+    first word); the rest as it is ("Solu-Medrol" keeps its capital M)."""
+    return text[:1].upper() + text[1:] if heard[:1].isupper() else text
+
+
 def word_correction(
     word: Word, at: int, replacement: str, source: str, score: float = 1.0
 ) -> Correction:

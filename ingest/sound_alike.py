@@ -20,7 +20,6 @@ technician sees. Spoken commands ("slash", "period") and contractions are left a
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 import re
 from collections.abc import Iterator, Sequence
@@ -164,6 +163,15 @@ def doubtful_runs(
             yield i, end
 
 
+def run_neighbours(parts: Sequence[_Parts], i: int, end: int) -> tuple[str, str]:
+    """The bigram neighbours (bigrams.neighbour) before and after words `i`..`end`-1."""
+    first, last = parts[i], parts[end - 1]
+    assert first is not None and last is not None
+    before = neighbour(parts, i - 1, first.group(1).strip("-"), side="before")
+    after = neighbour(parts, end, last.group(3), side="after")
+    return before, after
+
+
 def _may_change(word: str) -> bool:
     return (
         (len(word) >= 3 or word in _SHORT_WORDS)
@@ -203,15 +211,8 @@ def _best(
     letters = "".join(said)
     if len(letters) < MIN_LETTERS:
         return None
-    first, last = parts[i], parts[end - 1]
-    assert first is not None and last is not None
-    before = neighbour(parts, i - 1, first.group(1).strip("-"), side="before")
-    after = neighbour(parts, end, last.group(3), side="after")
-    base = (
-        counts.logp(said[0], before)
-        + sum(counts.logp(b, a) for a, b in itertools.pairwise(said))
-        + counts.logp(after, said[-1])
-    )
+    before, after = run_neighbours(parts, i, end)
+    base = counts.chain([before, *said, after])
     mean = sum(w.confidence for w in words[i:end]) / (end - i)
     cost = CONFIDENCE_COST * mean + WORD_COST * (end - i - 1)
     gain, choice = -math.inf, ""
@@ -220,12 +221,14 @@ def _best(
             continue
         if min(len(word), len(letters)) / max(len(word), len(letters)) < LENGTH_RATIO:
             continue
-        fit = counts.logp(word, before) + counts.logp(after, word) - base
+        fit = counts.chain([before, word, after]) - base
         g = fit - SOUND_COST * (1 - similarity(letters, word, sound)) - cost
         if g > gain:
             gain, choice = g, word
     if gain < MARGIN:
         return None
+    first = parts[i]
+    assert first is not None
     if first.group(2)[:1].isupper():
         choice = choice.capitalize()
     score = round(min(1.0, 0.5 + gain / (4 * MARGIN)), 3)

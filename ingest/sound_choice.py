@@ -23,7 +23,6 @@ sound_alike.doubtful_words leaves them out.
 from __future__ import annotations
 
 import functools
-import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,11 +30,11 @@ from typing import Any
 
 import numpy as np
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
 
 from . import phonetics
-from .bigrams import BOUNDARY, BigramCounts, load_counts, neighbour, tokens
-from .sound_alike import dictation_words, doubtful_runs, doubtful_words
+from .bigrams import BOUNDARY, load_counts, tokens
+from .phrases import cased_like
+from .sound_alike import dictation_words, doubtful_runs, doubtful_words, run_neighbours
 from .types import Word
 
 GATE = 0.9  # only words heard below this are offered for (sound_alike.GATE)
@@ -70,53 +69,52 @@ class _Index:
     sounds: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class _Sounds:
+    # The clinical terms' and the dictation words', searched apart so that the many everyday
+    # words do not crowd out the terms.
+    indexes: tuple[_Index, ...]
+    words: Mapping[str, str]  # the code of each single word in them, by its lower case
+
+
 @functools.lru_cache(maxsize=8)
-def _indexes(terms: tuple[str, ...]) -> tuple[_Index, ...]:
-    """Phoneme codes of the clinical `terms` and of the dictation words, searched apart
-    so that the many everyday words do not crowd out the terms (empty: no espeak-ng)."""
-    out = []
+def _sounds(terms: tuple[str, ...]) -> _Sounds | None:
+    """Phoneme codes of the clinical `terms` and of the dictation words (None: no espeak-ng)."""
+    indexes = []
     for name, texts in (("terms", terms), ("words", dictation_words())):
         sounds = phonetics.cached_phonemes(texts, name)
         if sounds is None:
-            return ()
-        out.append(_Index(texts, tuple(sounds)))
-    return tuple(out)
-
-
-@functools.lru_cache(maxsize=8)
-def _word_sounds(terms: tuple[str, ...]) -> dict[str, str]:
-    """The code of each single word in the indexes, by its lower-case letters."""
-    return {
+            return None
+        indexes.append(_Index(texts, tuple(sounds)))
+    words = {
         text.lower(): sound
-        for index in _indexes(terms)
+        for index in indexes
         for text, sound in zip(index.texts, index.sounds, strict=True)
         if text.isalpha()
     }
+    return _Sounds(tuple(indexes), words)
 
 
 def load(terms: Sequence[str]) -> None:
     """Build the phoneme indexes now (service start), not on the first dictation."""
-    _word_sounds(tuple(terms))
+    _sounds(tuple(terms))
 
 
 def offers(words: Sequence[Word], terms: Sequence[str]) -> list[Offer]:
     """Every doubtful run's offer, best prior first (runs may overlap)."""
-    indexes = _indexes(tuple(terms))
+    sounds = _sounds(tuple(terms))
     counts = load_counts()
-    if not indexes or not counts:
+    if sounds is None or not counts:
         return []
     parts, heard, doubtful = doubtful_words(words, GATE)
     runs = _runs(parts, heard, doubtful)
-    said = _run_sounds(runs, heard, _word_sounds(tuple(terms)))
+    said = _run_sounds(runs, heard, sounds.words)
     if not runs or said is None:
         return []
     found: list[Offer] = []
-    for (i, end), near in zip(runs, _nearest(said, indexes), strict=True):
-        first, last = parts[i], parts[end - 1]
-        assert first is not None and last is not None
-        before = neighbour(parts, i - 1, first.group(1).strip("-"), side="before")
-        after = neighbour(parts, end, last.group(3), side="after")
-        base = _fit(counts, [before, *heard[i:end], after])
+    for (i, end), near in zip(runs, _nearest(said, sounds.indexes), strict=True):
+        before, after = run_neighbours(parts, i, end)
+        base = counts.chain([before, *heard[i:end], after])
         own = "".join(heard[i:end])  # a split compound is the compound rule's business
         # Pieces Whisper joined with a hyphen ("floxic hard -oat") were one word said.
         spoken = sum(1 for w in words[i:end] if not w.text.strip().startswith("-"))
@@ -127,7 +125,7 @@ def offers(words: Sequence[Word], terms: Sequence[str]) -> list[Offer]:
                 continue
             if len(said_as) != end - i and set(said_as) & set(heard[i:end]):
                 continue  # a heard word kept and its neighbour dropped: no deletions
-            fit = _fit(counts, [before, *said_as, after]) - base
+            fit = counts.chain([before, *said_as, after]) - base
             merged = max(0, spoken - len(said_as))
             prior = CONTEXT_WEIGHT * fit - SOUND_WEIGHT * (1 - similarity) - WORD_COST * merged
             scored[text] = max(prior, scored.get(text, -math.inf))
@@ -135,7 +133,9 @@ def offers(words: Sequence[Word], terms: Sequence[str]) -> list[Offer]:
         if not best or best[0][1] < MIN_PRIOR:
             continue
         confidence = sum(w.confidence for w in words[i:end]) / (end - i)
-        replacements = tuple(_cased(text, first.group(2)) for text, _ in best)
+        first = parts[i]
+        assert first is not None
+        replacements = tuple(cased_like(text, first.group(2)) for text, _ in best)
         priors = tuple(round(p, 2) for _, p in best)
         found.append(Offer(i, end - i, replacements, priors, confidence))
     found.sort(key=lambda o: -o.priors[0])
@@ -170,7 +170,7 @@ def _nearest(said: Sequence[str], indexes: Sequence[_Index]) -> list[list[tuple[
     found: list[list[tuple[str, float]]] = [[] for _ in said]
     for index in indexes:
         alike = process.cdist(
-            said, index.sounds, scorer=Levenshtein.normalized_similarity,
+            said, index.sounds, scorer=phonetics.sound_similarity,
             score_cutoff=MIN_SOUND, dtype=np.float32,
         )  # fmt: skip
         top = np.argsort(-alike, axis=1, kind="stable")[:, :NEAREST]
@@ -192,12 +192,3 @@ def choose(offer: Offer, nats: Sequence[float], veto: float) -> tuple[str, float
     if total < MARGIN or nats[k] < veto:
         return None
     return offer.replacements[k], nats[k], round(min(1.0, 0.5 + total / (4 * MARGIN)), 3)
-
-
-def _fit(counts: BigramCounts, sequence: Sequence[str]) -> float:
-    return sum(counts.logp(b, a) for a, b in itertools.pairwise(sequence))
-
-
-def _cased(text: str, heard_first: str) -> str:
-    """A sound-alike for a capitalised word (a sentence's first) is capitalised too."""
-    return text[:1].upper() + text[1:] if heard_first[:1].isupper() else text

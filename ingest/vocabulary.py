@@ -31,7 +31,7 @@ from .acoustic_check import UNCHECKED_SOURCES, VETO_NATS, Check, check_for
 from .bigrams import load_counts
 from .context_words import context_corrections
 from .numbers_spoken import DIGIT_WORDS
-from .phrases import phrase_corrections, window_correction
+from .phrases import cased_like, phrase_corrections, window_correction
 from .sound_alike import SOURCE as SOUND_ALIKE
 from .sound_alike import similarity, sound_alike_corrections
 from .types import Correction, Word
@@ -199,7 +199,8 @@ def _proposals(
     threshold: float = THRESHOLD,
     min_score: float = MIN_SCORE,
 ) -> list[Correction]:
-    """Every correction proposed for `words`, overlapping ones included, best first."""
+    """Every correction proposed for `words`, overlapping ones included (correct_words
+    ranks them, with the ones Whisper chose)."""
     candidates: list[Correction] = []
     for n in range(1, MAX_WINDOW + 1):
         for i in range(len(words) - n + 1):
@@ -219,7 +220,6 @@ def _proposals(
             candidates.append(c)
         elif c.score > candidates[same].score:
             candidates[same] = replace(candidates[same], score=c.score)
-    candidates.sort(key=_rank)
     return candidates
 
 
@@ -279,15 +279,13 @@ def _offered(
     words: Sequence[Word], checks: Mapping[Word, Sequence[Check]] | None
 ) -> list[Correction]:
     """The sound-alikes Whisper chose itself (acoustic_check, sound_choice.py), as
-    corrections; best first with the rest."""
+    corrections."""
     found: list[Correction] = []
     for i, word in enumerate(words):
         for check in (checks or {}).get(word, ()):
             if check.offered is None or i + check.words > len(words):
                 continue
-            replacement = check.replacement
-            if word.text.strip()[:1].isupper():
-                replacement = replacement[:1].upper() + replacement[1:]
+            replacement = cased_like(check.replacement, word.text.strip())
             window = words[i : i + check.words]
             found.append(window_correction(window, i, replacement, SOUND_ALIKE, check.offered))
     return found

@@ -12,9 +12,10 @@ import functools
 import json
 import os
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
-from chartdrop.english import ENGLISH_WORDS  # Debian `wamerican`
+from chartdrop.english import english_words  # Debian `wamerican`
 
 HUNSPELL_MEDICAL = Path("/usr/share/hunspell/en_med_glut.dic")
 _WORD = re.compile(r"^[A-Za-z][A-Za-z'-]*[A-Za-z]$")
@@ -39,6 +40,10 @@ def read_wordlist(path: Path) -> tuple[str, ...]:
     lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
     if path.suffix == ".dic" and lines and lines[0].strip().isdigit():
         lines = lines[1:]  # Hunspell's first line is the word count
+    return _listed_words(lines)
+
+
+def _listed_words(lines: Iterable[str]) -> tuple[str, ...]:
     words: list[str] = []
     for line in lines:
         line = line.strip()
@@ -67,8 +72,8 @@ def everyday_english() -> tuple[str, ...]:
     plus the system word list (`wamerican`) when installed. A heard word in here is a
     real word, so only a curated clinical term, never a dictionary oddity, replaces it."""
     words = list(whisper_common_words())
-    if ENGLISH_WORDS.is_file():
-        words.extend(w for w in read_wordlist(ENGLISH_WORDS) if "'" not in w)
+    # Read once, by chartdrop.english, for this and for patient names (nlp/names.py).
+    words.extend(w for w in _listed_words(english_words()) if "'" not in w)
     return tuple(words)
 
 

@@ -127,10 +127,8 @@ _SAID_NAME_LABELS = [
 ]
 
 
-def _name_like(word: Word | None) -> bool:
+def _name_like(word: Word) -> bool:
     """A capitalised word that the word list knows as a name, or does not know at all."""
-    if word is None:
-        return True
     text = word[0]
     known = english_words()
     return text[:1].isupper() and (text in known or text.lower() not in known)

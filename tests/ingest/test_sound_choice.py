@@ -75,11 +75,11 @@ def test_a_chosen_sound_alike_is_made_even_where_a_proposal_was_vetoed() -> None
 
 def test_without_espeak_nothing_is_offered(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(phonetics, "_program", lambda: None)
-    sound_choice._indexes.cache_clear()
+    sound_choice._sounds.cache_clear()
     try:
         assert offered("mild/0.9 orbit/0.2 stenosis/0.9") == []
     finally:
-        sound_choice._indexes.cache_clear()
+        sound_choice._sounds.cache_clear()
 
 
 def test_whisper_scores_the_offers_over_the_window_audio(
