@@ -36,7 +36,10 @@ _PRIORITY = (
 # context_rules.json keeps "free of"/"<be> free from" and adds "symptom-free".
 # "any other" (forward) negated whatever followed "any other"; "denies any other" and
 # "without any other" are negated by their own triggers.
-_DROPPED_DEFAULT_RULES = frozenset({": no", "decline", "free", "any other"})
+# "family" (forward, any relative word) is replaced by context_rules.json's "a relative", the
+# same words less "child"/"children": in notes about children those words name the patient
+# ("The child developed ...", "Child with abdominal pain", "Children's Hospital").
+_DROPPED_DEFAULT_RULES = frozenset({": no", "decline", "free", "any other", "family"})
 # medspaCy default rules kept for problems only. "prophylaxis" (backward) says "DVT
 # prophylaxis" is no DVT, but "heparin prophylaxis" and "antibiotic prophylaxis" were given.
 # A result said after a test ("urine cultures were negative", "X has been ruled out") means
