@@ -79,6 +79,24 @@ def without_history_prefix(key: str) -> str | None:
     return None
 
 
+# "stenosis of the left renal artery", "pain in the knee": the curated wording puts the site
+# first ("renal artery stenosis", "knee pain"). A head of one or two words, a site of up to four.
+_OF_SITE = re.compile(
+    r"(?P<head>[a-z-]+(?: [a-z-]+)?) (?:of|in|involving) (?:the |his |her )?"
+    r"(?P<site>(?:[a-z0-9-]+ ?){1,4})"
+)
+
+
+def site_first(key: str) -> str | None:
+    """ "X of (the) Y" as "Y X", or None for another key; sides are left out (laterality.py puts
+    the side back on the code)."""
+    found = _OF_SITE.fullmatch(key)
+    if found is None:
+        return None
+    site = " ".join(w for w in found["site"].split() if w not in SIDES)
+    return f"{site} {found['head']}" if site else None
+
+
 def expand(key: str) -> str:
     return " ".join(ABBREVIATIONS.get(w, w) for w in key.split())
 
@@ -243,6 +261,8 @@ class Suggester:
         # The curated code of the text as written, or of its code-book wording ("liver
         # metastases": secondary malignant neoplasm of liver, C78.7).
         curated = self.curated.get(key) or self.curated.get(expanded)
+        if not curated and (inverted := site_first(key)):
+            curated = self.curated.get(inverted) or self.curated.get(expand(inverted))
         if curated and self.book.is_billable(curated):
             out[curated] = SCORE_CURATED
         words = expanded.split()

@@ -47,6 +47,7 @@ _WIDENED = frozenset(
     term_key(
         "cancer carcinoma adenocarcinoma malignancy fracture tear stenosis mass stricture"
         " fistula perforation hematoma polyp lesion osteoarthritis arthritis cellulitis abscess"
+        " occlusion"
     ).split()
 )
 # Not "obstruction" or "rupture": the word beside them is too often not a site ("outflow tract
@@ -60,6 +61,7 @@ UNSPECIFIED_SITE = frozenset({"C79.9", "C80.1"})
 # ("port site cellulitis" is not L03.818, cellulitis of other sites.)
 _NOT_SITE_WORDS = frozenset({"vessel", "vessels", "site", "sites"})
 _OF = frozenset({"of"})
+_AFTER_SITE_ENDINGS = ("ly", "ed", "ing")
 _SPINE = DISC_WORDS | frozenset(term_key("stenosis spondylosis").split())
 _LEVEL = re.compile(rf"{SPINAL_LEVEL}(?:-{LEVEL_RANGE_END})?\.?", re.IGNORECASE)
 _LEVEL_TO = re.compile(rf"{LEVEL_RANGE_END}\.?", re.IGNORECASE)
@@ -104,7 +106,14 @@ def _rights(doc: Doc, span: Span, blocked: set[int], links: frozenset[str]) -> I
         if doc[i - 1].lower_ not in _SIDES:
             words += 1
             # Only where the site's noun phrase ends: not "of the urinary" of "urinary bladder".
-            if i == len(doc) or doc[i].is_sent_start or not _is_site_word(doc, i, set()):
+            # A word after it ending in -ly, -ed or -ing starts what is said of the site
+            # ("of the right internal carotid artery measured at 20%", "... approximately 3 cm").
+            if (
+                i == len(doc)
+                or doc[i].is_sent_start
+                or not _is_site_word(doc, i, set())
+                or doc[i].lower_.endswith(_AFTER_SITE_ENDINGS)
+            ):
                 yield i
 
 

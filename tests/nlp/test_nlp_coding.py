@@ -425,6 +425,9 @@ def test_a_side_adds_no_evidence_to_a_bare_site() -> None:
         ("hematochezia", "K92.1"),  # not N89.7, hematocolpos
         ("hepatic steatosis", "K76.0"),
         ("PID", "N73.9"),  # not A67.1, pinta
+        ("icterus", "R17"),  # not D58.0, hereditary spherocytosis
+        ("glioblastoma multiforme", "C71.9"),  # not L51.0, erythema multiforme
+        ("hypermenorrhea", "N92.0"),  # not N91.5, oligomenorrhea
     ],
 )
 def test_dictated_phrases_get_the_code_a_coder_picks(text: str, code: str) -> None:
@@ -461,3 +464,17 @@ def test_spinal_levels_are_read_as_their_region() -> None:
 )
 def test_absent_things_and_open_axes(phrase: str, code: str) -> None:
     assert suggest_codes(phrase)[0].code == code
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        # The curated wording puts the site first ("renal artery stenosis", I70.1: not Q27.1,
+        # congenital, which the text does not say).
+        ("stenosis of the left renal artery", "I70.1"),
+        ("pain in the left knee", "M25.562"),
+        ("occlusion of the left carotid artery", "I65.22"),
+    ],
+)
+def test_a_site_after_of_reads_as_the_curated_site_first_term(text: str, code: str) -> None:
+    assert suggest_codes(text)[0].code == code

@@ -100,6 +100,17 @@ def test_a_fracture_takes_in_the_site_beside_it(
         ("Bronchoscopy showed tracheal stenosis.", "tracheal stenosis", "J39.8"),
         ("POSTOPERATIVE DIAGNOSIS: Right renal mass.", "renal mass", "N28.89"),
         ("IMPRESSION: Esophageal stricture.", "Esophageal stricture", "K22.2"),
+        # What is said of the site after it (-ed, -ly, -ing) is not part of the site.
+        (
+            "IMPRESSION: Mild stenosis of the right internal carotid artery measured at 20%.",
+            "stenosis of the right internal carotid artery",
+            "I65.21",
+        ),
+        (
+            "Duplex showed occlusion of the left internal carotid artery.",
+            "occlusion of the left internal carotid artery",
+            "I65.22",
+        ),
     ],
 )
 def test_a_stenosis_mass_or_stricture_takes_in_its_site(
