@@ -51,15 +51,22 @@ class SectionRules:
         self.pattern = Caseless(
             # MTSamples-style exports put a comma between sections: "...eye.,PROCEDURE: ..."
             rf"(?:^|(?<=[\n.!?])|(?<=[\n.!?:],))[ \t]*(?P<h>{alternation})"
-            rf"(?:[ \t]*(?P<colon>:)|[ \t]*,?[ \t]+(?={followers}\b))",
+            rf"(?:[ \t]*(?P<colon>:)|[ \t]*,?[ \t]+(?={followers}\b)|(?P<comma>,)(?=[ \t]*\S))",
             re.MULTILINE,
         )
 
     def find(self, text: str) -> list[Section]:
         hits: list[tuple[int, int, str]] = []
+        shouting = _mostly_upper(text)
         for m in self.pattern.finditer(text):
             # Dictated headers (no colon) only count at the start of a sentence.
             if m.group("colon") is None and not _sentence_start(text, m.start("h")):
+                continue
+            # MTSamples exports also drop the colon: "...trachea.,POSTOPERATIVE DIAGNOSES,1.
+            # ...". A header then followed by a bare comma counts only in capitals, in a note
+            # not written all in capitals ("MEDICATIONS, INCLUDING ASPIRIN, WERE HELD.").
+            header = text[m.start("h") : m.end("h")]  # as written: the match is lower-case
+            if m.group("comma") and (shouting or not header.isupper()):
                 continue
             category = self.category_of[_key(m.group("h"))]
             hits.append((m.start("h"), m.end(), category))
@@ -74,8 +81,15 @@ def _key(header: str) -> str:
     return " ".join(header.lower().split())
 
 
+def _mostly_upper(text: str) -> bool:
+    letters = [c for c in text[:2000] if c.isalpha()]
+    return bool(letters) and sum(c.isupper() for c in letters) > 0.7 * len(letters)
+
+
 def _sentence_start(text: str, pos: int) -> bool:
     before = text[:pos].rstrip(" \t")
+    if before.endswith(","):  # the MTSamples section break ".,"
+        before = before[:-1]
     return not before or before[-1] in "\n.!?:"
 
 

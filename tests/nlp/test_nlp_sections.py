@@ -31,6 +31,26 @@ def test_mtsamples_comma_breaks_start_sections() -> None:
     ]  # fmt: skip
 
 
+def test_mtsamples_headers_without_a_colon_start_sections() -> None:
+    # The export drops the colon too: "...trachea.,OPERATION PERFORMED,Neck exploration."
+    text = (
+        "PREOPERATIVE DIAGNOSES,Airway obstruction.,OPERATION PERFORMED,Neck exploration."
+        ",IMPRESSION,1.  High-grade stenosis.,PLAN,Follow up."
+    )
+    assert headers(text) == [
+        ("assessment_and_plan", "PREOPERATIVE DIAGNOSES,"),
+        ("procedure", "OPERATION PERFORMED,"),
+        ("assessment_and_plan", "IMPRESSION,"),
+        ("assessment_and_plan", "PLAN,"),
+    ]
+
+
+def test_a_header_word_before_a_comma_is_a_header_only_in_capitals() -> None:
+    assert headers("The patient is stable. Plan, as above, is unchanged.") == []
+    # A note typed all in capitals: any capitalised word would do, so only colons count.
+    assert headers("HE IS STABLE. MEDICATIONS, INCLUDING ASPIRIN, WERE HELD.") == []
+
+
 def test_a_comma_inside_a_sentence_starts_no_section() -> None:
     assert headers("She has a cough, plan: rest and fluids.") == []
 
