@@ -189,3 +189,13 @@ def test_hiv_positive_is_the_asymptomatic_status(extract: Callable[[str], Extrac
     # ICD-10-CM I.C.1.a.2(d): "HIV positive" without an HIV-related illness is Z21, not B20.
     (problem,) = extract("The patient is HIV positive.").problems
     assert problem.icd10cm[0].code == "Z21"
+
+
+def test_a_muscle_relaxant_brand_is_a_medication_not_a_problem(
+    extract: Callable[[str], Extraction],
+) -> None:
+    # "Soma" (carisoprodol) is in no drug dictionary the project reads; the mention model
+    # took it for a problem.
+    result = extract("He was prescribed Percocet, Soma, hydroxyzine, and Valium.")
+    assert ("Soma", "carisoprodol") in {(m.text, m.normalized) for m in result.medications}
+    assert not result.problems
