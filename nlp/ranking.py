@@ -25,6 +25,7 @@ from .code_words import (
     ABBREVIATIONS,
     CHAPTER_WORDS,
     CONGENITAL,
+    DEGREE_WORDS,
     DIABETES,
     DISPLACED,
     FRACTURE,
@@ -35,6 +36,7 @@ from .code_words import (
     NEOPLASM,
     NEOPLASM_WORDS,
     ORGANS,
+    SEVERITY_WORDS,
     SOFT_EXTRAS,
     STATED_TYPE,
     UNCONTROLLED,
@@ -103,7 +105,7 @@ def expand(key: str) -> str:
 
 def is_vague_term(key: str) -> bool:
     """A mention made only of generic words ("infection", "disease of the heart", "pain")."""
-    words = content_words(key.split())
+    words = content_words(key.split()) - DEGREE_WORDS
     if words & NEOPLASM_WORDS:
         words -= HISTOLOGY  # "transitional cell carcinoma" states no site either
     if not words:
@@ -263,6 +265,8 @@ class Suggester:
         curated = self.curated.get(key) or self.curated.get(expanded)
         if not curated and (inverted := site_first(key)):
             curated = self.curated.get(inverted) or self.curated.get(expand(inverted))
+        if not curated and (ungraded := self._ungraded(key)):
+            curated = self.curated.get(ungraded) or self.curated.get(expand(ungraded))
         if curated and self.book.is_billable(curated):
             out[curated] = SCORE_CURATED
         words = expanded.split()
@@ -271,6 +275,32 @@ class Suggester:
             kept = [w for w in words if w not in UNCONTROLLED and w != "controlled"]
             expanded = " ".join([*kept, "with", "hyperglycemia"])
         return out, key, expanded
+
+    def _ungraded(self, key: str) -> str | None:
+        """The key less its grade words ("moderate aortic stenosis": "aortic stenosis"), or
+        None where it states none or some code text names a stated grade with the condition's
+        words ("mild dementia": F03.A0), so that the grade is coded."""
+        words = key.split()
+        grades = SEVERITY_WORDS.intersection(words)
+        if not grades:
+            return None
+        rest = [w for w in words if w not in SEVERITY_WORDS]
+        condition = content_words(canon_words(expand(" ".join(rest))))
+        if not condition or any(
+            condition <= text for grade in grades for text in self._graded_texts(grade)
+        ):
+            return None
+        return " ".join(rest)
+
+    @lru_cache(maxsize=64)  # noqa: B019 - one Suggester per process
+    def _graded_texts(self, grade: str) -> tuple[frozenset[str], ...]:
+        """The words of each code text that names `grade` (~1% of codes for "mild")."""
+        texts = []
+        for text in self.book.descriptions.values():
+            lowered = text.lower()
+            if grade in lowered and grade in (key := term_key(lowered)).split():
+                texts.append(frozenset(canon_words(key)))
+        return tuple(texts)
 
     @staticmethod
     def _is_specific(suggestions: tuple[CodeSuggestion, ...], expanded: str) -> bool:

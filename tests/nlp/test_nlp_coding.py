@@ -478,3 +478,27 @@ def test_absent_things_and_open_axes(phrase: str, code: str) -> None:
 )
 def test_a_site_after_of_reads_as_the_curated_site_first_term(text: str, code: str) -> None:
     assert suggest_codes(text)[0].code == code
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("moderate aortic stenosis", "I35.0"),  # not I06.0, rheumatic
+        ("trace mitral regurgitation", "I34.0"),  # not I05.1, rheumatic
+        ("mild left ventricular hypertrophy", "I51.7"),  # not I50.1, failure
+        ("severe abdominal pain", "R10.9"),  # R10.0 needs rigidity
+        # Where the code book grades the condition, the grade is coded.
+        ("mild dementia", "F03.A0"),
+        ("severe persistent asthma", "J45.50"),
+        ("moderate depression", "F32.1"),
+    ],
+)
+def test_a_grade_is_coded_only_where_the_code_book_grades_the_condition(
+    text: str, code: str
+) -> None:
+    assert top(text) == code
+
+
+@pytest.mark.parametrize("text", ["complete occlusion", "mild stenosis", "multiple lesions"])
+def test_a_grade_or_a_count_makes_no_vague_word_specific(text: str) -> None:
+    assert not is_specific(text)
