@@ -50,7 +50,8 @@ class SectionRules:
         # header are all that is used.
         self.pattern = Caseless(
             # MTSamples-style exports put a comma between sections: "...eye.,PROCEDURE: ..."
-            rf"(?:^|(?<=[\n.!?])|(?<=[\n.!?:],))[ \t]*(?P<h>{alternation})"
+            # (or after a sentence's closing quote or bracket: '... how much "it hurts.",PMH:')
+            rf"(?:^|(?<=[\n.!?])|(?<=[\n.!?:],)|(?<=[.!?][\"')],))[ \t]*(?P<h>{alternation})"
             rf"(?:[ \t]*(?P<colon>:)|[ \t]*,?[ \t]+(?={followers}\b)|(?P<comma>,)(?=[ \t]*\S))",
             re.MULTILINE,
         )
@@ -89,7 +90,7 @@ def _mostly_upper(text: str) -> bool:
 def _sentence_start(text: str, pos: int) -> bool:
     before = text[:pos].rstrip(" \t")
     if before.endswith(","):  # the MTSamples section break ".,"
-        before = before[:-1]
+        before = before[:-1].rstrip("\"')")
     return not before or before[-1] in "\n.!?:"
 
 

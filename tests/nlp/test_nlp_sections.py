@@ -45,6 +45,11 @@ def test_mtsamples_headers_without_a_colon_start_sections() -> None:
     ]
 
 
+def test_a_header_after_a_closing_quote_starts_a_section() -> None:
+    text = 'She asks how much "it hurts.",PAST MEDICAL HISTORY:,1.  Irritable bowel syndrome.'
+    assert headers(text) == [("past_medical_history", "PAST MEDICAL HISTORY:")]
+
+
 def test_a_header_word_before_a_comma_is_a_header_only_in_capitals() -> None:
     assert headers("The patient is stable. Plan, as above, is unchanged.") == []
     # A note typed all in capitals: any capitalised word would do, so only colons count.
