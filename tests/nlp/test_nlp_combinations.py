@@ -59,6 +59,12 @@ def _codes(extraction: Extraction) -> dict[str, str]:
         # ... and is replaced where the combination includes it.
         ("Diabetes mellitus. Peripheral neuropathy.", {"Peripheral neuropathy": "E11.42"}),
         ("Diabetes mellitus. Neuropathy.", {"Neuropathy": "E11.40"}),  # the index's default
+        ("Type 2 diabetes. Mononeuropathy.", {"Mononeuropathy": "E11.41"}),
+        # A named nerve's lesion is not presumed diabetic.
+        (
+            "Type 2 diabetes. Left ulnar neuropathy.",
+            {"Type 2 diabetes": "E11.9", "Left ulnar neuropathy": "G56.22"},
+        ),
         ("DM. PVD.", {"PVD": "E11.51"}),
         # "in" rows link a diabetes of the type however it is coded (E11.65 here), and the
         # combination of the linked problem is charted beside it.
