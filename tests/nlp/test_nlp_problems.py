@@ -415,3 +415,10 @@ def test_an_abbreviation_the_note_defines_is_not_stoplisted(
     assert not [p for p in extract("Coord: ND. Station: ND.").problems if p.text == "ND"]
     text = "Norrie disease (ND) is an X-linked disorder. ND affects boys."
     assert "ND" in [p.text for p in extract(text).problems]
+
+
+def test_a_heart_valve_named_alone_is_no_problem(extract: Callable[[str], Extraction]) -> None:
+    result = extract("Normal appearance of the tricuspid and mitral valves. Mitral valve prolapse.")
+    assert [(p.text, p.icd10cm[0].code) for p in result.problems] == [
+        ("Mitral valve prolapse", "I34.1")
+    ]
