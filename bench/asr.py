@@ -19,7 +19,10 @@ Then, each in its own child process (so peak memory is its own):
 and prints real-time factor (audio s / wall s), peak RSS, WER after Whisper's English
 text normaliser (`whisper-normalizer`) on both sides, and medical-term recall: the
 share of each note's own medical terms (its MTSamples keywords and lexicon terms that
-occur in the reference) found in the hypothesis. Prints numbers only, never note text.
+occur in the reference) found in the hypothesis; and draft codes: the share of the
+(ICD-10-CM code, assertion) pairs that chartdrop's NLP charts from the reference text
+which it also charts from the hypothesis, what a technician's draft would show. Prints
+numbers only, never note text.
 Not a test: nothing is asserted.
 """
 
@@ -267,6 +270,14 @@ def medical_terms(reference: str, keywords: str, norm) -> list[str]:
     return sorted(t for t in set(found) if not any(t != o and f" {t} " in f" {o} " for o in found))
 
 
+def charted_codes(text: str) -> set[tuple[str, str]]:
+    """(code, assertion) of each charted, coded problem the NLP finds in `text`."""
+    from chartdrop.nlp import extract
+
+    found = extract(text).problems
+    return {(m.icd10cm[0].code, m.assertion) for m in found if m.charted and m.icd10cm}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--notes", type=int, default=DEV_NOTES)
@@ -334,22 +345,24 @@ def main() -> None:
     norm = normaliser()
     terms = [medical_terms(m["reference"], m["keywords"], norm) for m in manifest]
     refs = [norm(m["reference"]).split() for m in manifest]
+    ref_codes = [charted_codes(m["reference"]) for m in manifest]
     print(
         f"{'system':<22}{'WER':>7}{'WER clean':>11}{'WER noisy':>11}{'med recall':>12}"
-        f"{'RTF':>8}{'peak MB':>9}"
+        f"{'codes':>7}{'RTF':>8}{'peak MB':>9}"
     )
     overall: dict[str, float] = {}
     for mode, run in runs.items():
         for name, hyps in run["hyp"].items():
             errs = {True: [0, 0], False: [0, 0]}
-            hit = total = 0
-            for m, ref, hyp, ts in zip(manifest, refs, hyps, terms, strict=True):
+            hit = total = coded = 0
+            for m, ref, hyp, ts, codes in zip(manifest, refs, hyps, terms, ref_codes, strict=True):
                 e, n = wer(ref, norm(hyp).split())
                 errs[m["noisy"]][0] += e
                 errs[m["noisy"]][1] += n
                 h = f" {norm(hyp)} "
                 hit += sum(1 for t in ts if f" {t} " in h)
                 total += len(ts)
+                coded += len(codes & charted_codes(hyp))
             all_e = errs[True][0] + errs[False][0]
             all_n = errs[True][1] + errs[False][1]
             overall[name] = all_e / all_n
@@ -358,6 +371,7 @@ def main() -> None:
                 f"{errs[False][0] / max(1, errs[False][1]):>11.3f}"
                 f"{errs[True][0] / max(1, errs[True][1]):>11.3f}"
                 f"{hit / max(1, total):>11.1%}"
+                f"{coded / max(1, sum(map(len, ref_codes))):>7.1%}"
                 f"{audio / run['wall']:>8.1f}{run['peak_mb']:>9.0f}"
             )
     if "bare" in overall:  # the issue's target: chartdrop's WER at most 0.7x bare's
@@ -365,7 +379,8 @@ def main() -> None:
     cd = runs["chartdrop"]
     print(
         f"chartdrop: {cd['corrections']} lexicon correction(s), {cd['low']} low-confidence "
-        f"word(s) flagged; {sum(len(t) for t in terms)} medical terms in the references"
+        f"word(s) flagged; {sum(len(t) for t in terms)} medical terms and "
+        f"{sum(map(len, ref_codes))} draft codes in the references"
     )
 
 
