@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 
 from . import resources
+from .laterality import SIDES
 from .normalize import term_key
 
 _WORDS = resources.read_json("coding_words.json")
@@ -211,3 +212,45 @@ def asserted_code(code: str, assertion: str) -> str | None:
         return codes[code]
     prefix = next((code[:end] for end in range(len(code), 2, -1) if code[:end] in prefixes), None)
     return prefixes[prefix] if prefix else None
+
+
+def without_history_prefix(key: str) -> str | None:
+    """The condition of "history of X" ("s/p X", "prior X", ...), or None for another key."""
+    for prefix in HISTORY_PREFIXES:
+        if key.startswith(prefix) and len(key) > len(prefix):
+            return key[len(prefix) :]
+    return None
+
+
+# "stenosis of the left renal artery", "pain in the knee": the curated wording puts the site
+# first ("renal artery stenosis", "knee pain"). A head of one or two words, a site of up to four.
+_OF_SITE = re.compile(
+    r"(?P<head>[a-z-]+(?: [a-z-]+)?) (?:of|in|involving) (?:the |his |her )?"
+    r"(?P<site>(?:[a-z0-9-]+ ?){1,4})"
+)
+
+
+def site_first(key: str) -> str | None:
+    """ "X of (the) Y" as "Y X", or None for another key; sides are left out (laterality.py puts
+    the side back on the code)."""
+    found = _OF_SITE.fullmatch(key)
+    if found is None:
+        return None
+    site = " ".join(w for w in found["site"].split() if w not in SIDES)
+    return f"{site} {found['head']}" if site else None
+
+
+def expand(key: str) -> str:
+    return " ".join(ABBREVIATIONS.get(w, w) for w in key.split())
+
+
+def is_vague_term(key: str) -> bool:
+    """A mention made only of generic words ("infection", "disease of the heart", "pain")."""
+    words = content_words(key.split()) - DEGREE_WORDS
+    if words & NEOPLASM_WORDS:
+        words -= HISTOLOGY  # "transitional cell carcinoma" states no site either
+    if not words:
+        return True
+    if words <= VAGUE_ALONE:
+        return True
+    return words <= (VAGUE_WITH_ORGAN | ORGANS) and bool(words & VAGUE_WITH_ORGAN)
