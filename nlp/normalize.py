@@ -18,6 +18,15 @@ _NUMBER_WORDS = {
 NUMERALS_AFTER_LEVEL = {"i": "1", "v": "5"}
 LEVEL_WORDS = frozenset({"type", "stage", "grade", "class", "phase"})
 _KEEP_S = ("ss", "us", "is", "os", "ys")
+# Latin and Greek plurals of clinical nouns, which the English rules below miss ("renal
+# calculi" met no "calculus" entry, and the ranker took Q63.8, a congenital malformation).
+_CLASSICAL_PLURALS = {
+    "calculi": "calculus", "emboli": "embolus", "thrombi": "thrombus", "bronchi": "bronchus",
+    "fungi": "fungus", "bacilli": "bacillus", "nuclei": "nucleus", "stenoses": "stenosis",
+    "thromboses": "thrombosis", "anastomoses": "anastomosis", "psychoses": "psychosis",
+    "neuroses": "neurosis", "ecchymoses": "ecchymosis", "vertebrae": "vertebra",
+    "bullae": "bulla", "diverticula": "diverticulum", "foramina": "foramen", "varices": "varix",
+}  # fmt: skip
 _TERM_WORD = re.compile(r"[a-z0-9]+(?:'s)?|&")
 # Tokens skipped inside a multi-word match: hyphens, slashes and possessives don't change meaning.
 SKIPPABLE = frozenset({"-", "/", "'s", "'", "\u2019s"})
@@ -54,6 +63,8 @@ def norm_token(word: str) -> str:
         w = w[:-2]
     if w in _NUMBER_WORDS:
         return _NUMBER_WORDS[w]
+    if w in _CLASSICAL_PLURALS:
+        return _CLASSICAL_PLURALS[w]
     if len(w) > 4 and w.isalpha():
         if w.endswith("ies"):
             return w[:-3] + "y"

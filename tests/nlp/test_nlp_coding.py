@@ -428,6 +428,9 @@ def test_a_side_adds_no_evidence_to_a_bare_site() -> None:
         ("icterus", "R17"),  # not D58.0, hereditary spherocytosis
         ("glioblastoma multiforme", "C71.9"),  # not L51.0, erythema multiforme
         ("hypermenorrhea", "N92.0"),  # not N91.5, oligomenorrhea
+        ("renal calculi", "N20.0"),  # a Latin plural: not Q63.8, a congenital malformation
+        ("pulmonary emboli", "I26.99"),
+        ("uterine cancer", "C55"),  # not C57.3, parametrium
     ],
 )
 def test_dictated_phrases_get_the_code_a_coder_picks(text: str, code: str) -> None:
