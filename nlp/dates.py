@@ -31,10 +31,13 @@ DateHit = tuple[str, int, int]  # (ISO date, start, end)
 
 
 def _century(year: int, two_digit: bool, past: bool) -> int:
+    """A two-digit year in the century that puts it at most this year (`past`: a date of
+    birth) or next year (a date of service, which may be dictated ahead at a year's end):
+    a legacy note's "10/26/95" is 1995, not 2095."""
     if not two_digit:
         return year
     this_year = dt.date.today().year % 100
-    if past and year > this_year:
+    if year > this_year + (0 if past else 1):
         return 1900 + year
     return 2000 + year
 

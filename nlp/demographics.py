@@ -50,7 +50,16 @@ _DOS_LABELS = [
     (_date_label("exam|examination|consultation|procedure|operation|surgery|study"), 0.9),
     (Caseless(r"^[ \t]*date[ \t]*:", re.MULTILINE), 0.75),
     (_date_label("admission|discharge"), 0.7),
-    (Caseless(r"\bseen[ \t]+(?:on|today)"), 0.7),
+    # "seen on ...", and in a letter "I saw Mr. Williams today, 11/18/2026"; not a visit before
+    # ("last seen on", "first seen by me on") nor the patient's ("he saw X on ...").
+    (
+        Caseless(
+            r"(?<!last )(?<!first )(?<!previously )(?<!initially )"
+            r"\b(?:seen|(?:i|we)[ \t]+saw|evaluated|examined)"
+            r"\b(?:[ \t]+on\b|[^\n]{0,40}?\btoday\b)[ \t,]*"
+        ),
+        0.7,
+    ),
 ]
 _MRN_LABEL = Caseless(
     r"\b(?:medical[ \t]+record[ \t]+(?:number|no\b\.?|num\b|#)|med(?:ical)?[ \t]+rec(?:ord)?[ \t]*#"

@@ -196,8 +196,8 @@ _PROVIDER_LABELS: list[tuple[Caseless | re.Pattern[str], float]] = [
     ),
     (
         Caseless(
-            r"\b(?:dictating|attending|rendering|treating|primary)?[ \t]*"
-            r"(?:physician|provider|surgeon|doctor|clinician)[ \t]*:[ \t]*"
+            r"\b(?:(?:dictating|attending|rendering|treating|primary)?[ \t]*"
+            r"(?:physician|provider|surgeon|doctor|clinician)|attending|author)[ \t]*:[ \t]*"
         ),
         0.93,
     ),
@@ -234,14 +234,13 @@ _PROVIDER_LABELS: list[tuple[Caseless | re.Pattern[str], float]] = [
 def find_provider(text: str) -> Field | None:
     best: Field | None = None
     for pattern, confidence in _PROVIDER_LABELS:
-        m = pattern.search(text)
-        if not m:
-            continue
-        if re.search(r"referr", text[max(0, m.start() - 12) : m.end()], re.I):
-            continue  # the referring physician is not the author
-        found = _provider_at(text, m.end(), confidence)
-        if found and (best is None or found.confidence > best.confidence):
-            best = found
+        for m in pattern.finditer(text):
+            if re.search(r"referr", text[max(0, m.start() - 12) : m.end()], re.I):
+                continue  # the referring physician is not the author; the next label may be
+            found = _provider_at(text, m.end(), confidence)
+            if found and (best is None or found.confidence > best.confidence):
+                best = found
+            break
     return best
 
 

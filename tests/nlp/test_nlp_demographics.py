@@ -205,6 +205,9 @@ def test_relative_birth_date_is_not_the_patients(text: str) -> None:
         ("dictating physician doctor alan grant", "Dr. Alan Grant"),
         ("The attending physician is Dr. Ellie Sattler.", "Dr. Ellie Sattler"),
         ("dictating physician Alan Grant, MD", "Alan Grant, MD"),
+        ("ATTENDING: Mary Jones, MD", "Mary Jones, MD"),
+        # The referring physician is not the author; the label after it may be.
+        ("REFERRING PHYSICIAN: Dr. Stone\nATTENDING PHYSICIAN: Dr. Lee Hart", "Dr. Lee Hart"),
     ],
 )
 def test_provider_styles(text: str, provider: str) -> None:
@@ -220,12 +223,26 @@ def test_provider_styles(text: str, provider: str) -> None:
         ("DOS: 11/20/26", "2026-11-20"),
         ("date of service november twentieth twenty twenty six", "2026-11-20"),
         ("Date of Exam: 2026-11-20", "2026-11-20"),
+        ("Dear Dr. Adams,\nI saw Mr. Williams today, 11/20/2026, for follow up.", "2026-11-20"),
+        # A legacy note's two-digit year is not decades ahead.
+        ("DATE OF SERVICE: 10/26/95", "1995-10-26"),
     ],
 )
 def test_date_of_service(text: str, dos: str) -> None:
     demo = extract_demographics(text)
     check_spans(text, demo)
     assert value(demo, "date_of_service") == dos
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "She was last seen on 5/2/2025 and was stable.",
+        "Thereafter he was referred to X, who he saw on July 19, 2025.",
+    ],
+)
+def test_an_earlier_visit_is_no_date_of_service(text: str) -> None:
+    assert value(extract_demographics(text), "date_of_service") is None
 
 
 def test_whisper_punctuation_and_capitals() -> None:
