@@ -101,6 +101,12 @@ _SEX_AFTER_AGE = Caseless(
     r"(?:years?|yrs?|months?|weeks?|days?)[ \t-]*old[ \t,]+(?:[A-Za-z\-]+[ \t]+){0,3}?"
     r"(?P<sex>male|female|man|woman|gentleman|lady|boy|girl)\b"
 )
+# Abbreviated, in capitals: "45 yo M", "67 y/o F", "54 y/o RHF" (right-handed female), "a 45M".
+_SEX_ABBREVIATED = re.compile(
+    r"\b\d{1,3}[ \t-]*(?:y/o|y\.o\.|yo|yrs?)[ \t,]+(?:[RL]H)?(?P<sex>[MFW])\b"
+    r"|\b[Aa][ \t]+\d{1,3}(?P<glued>[MF])\b"
+)
+_SEX_LETTERS = {"M": "male", "F": "female", "W": "female"}
 _SEX_LABEL = Caseless(r"\b(?:sex|gender)[ \t]*(?::|is)?[ \t]*(?P<sex>male|female|m|f)\b")
 _PRONOUNS = {
     "female": Caseless(r"\b(?:she|her|hers|herself)\b"),
@@ -216,6 +222,10 @@ def find_sex(text: str) -> Field | None:
     m = _SEX_AFTER_AGE.search(text)
     if m:
         return Field(_SEX_WORDS[m.group("sex").lower()], m.start("sex"), m.end("sex"), 0.9)
+    m = _SEX_ABBREVIATED.search(text)
+    if m:
+        group = "sex" if m.group("sex") else "glued"
+        return Field(_SEX_LETTERS[m.group(group)], m.start(group), m.end(group), 0.85)
     # Last resort: pronouns, only when one kind clearly dominates; low confidence for review.
     counts = {sex: pattern.findall(text) for sex, pattern in _PRONOUNS.items()}
     female, male = len(counts["female"]), len(counts["male"])

@@ -154,6 +154,10 @@ def test_mrn_styles(text: str, mrn: str) -> None:
         ("The patient is a 3-1/2-year-old boy.", "3", "male"),
         ("The patient is a 1-month-26-day-old female.", "1 month", "female"),
         ("She is a very pleasant 31-year-old mother of two.", "31", None),
+        # Abbreviated in capitals, handedness included (RHF: a right-handed female).
+        ("HX: This 54 y/o RHF presented with weakness.", "54", "female"),
+        ("This 44 y/o LHM presented with numbness.", "44", "male"),
+        ("67 y/o F presents with cough.", "67", "female"),
     ],
 )
 def test_age_and_sex(text: str, age: str, sex: str | None) -> None:
