@@ -162,6 +162,11 @@ def merge_mentions(doc: Doc) -> Doc:
     and of two equal spans a dictionary's over the mention model's: "Phenergan resolved his
     nausea" names a drug the drug list knows, which the model read as a problem."""
     spans = [span for group in MENTION_GROUPS.values() for span in doc.spans.get(group, [])]
+    # A model problem whose last word is a drug or procedure the lists know is that drug or
+    # procedure ("arthroscopic debridement", "Bronchial dilation"): longer, it would win.
+    heads = {span.end for span in spans if span.label_ != "PROBLEM"}
+    if heads:
+        spans = [s for s in spans if not (s.end in heads and _model_problem(s))]
     spans.sort(key=_model_problem)  # stable; filter_spans keeps the first of equal spans
     doc.ents = filter_spans(spans)
     return doc

@@ -199,3 +199,30 @@ def test_a_muscle_relaxant_brand_is_a_medication_not_a_problem(
     result = extract("He was prescribed Percocet, Soma, hydroxyzine, and Valium.")
     assert ("Soma", "carisoprodol") in {(m.text, m.normalized) for m in result.medications}
     assert not result.problems
+
+
+@pytest.mark.parametrize(
+    ("text", "procedures"),
+    [
+        # The model read these as problems; their last word is a procedure the lists know.
+        (
+            "OPERATIONS PERFORMED: 1. Left hip arthroscopic debridement. 2. Labral repair.",
+            ["debridement", "Labral repair"],
+        ),
+        (
+            "PROCEDURE: Open reduction and internal fixation of the left radius.",
+            ["Open reduction and internal fixation"],
+        ),
+        ("EXAM: Carotid and cerebral arteriograms.", ["arteriograms"]),
+    ],
+)
+def test_procedures_a_note_names(
+    extract: Callable[[str], Extraction], text: str, procedures: list[str]
+) -> None:
+    result = extract(text)
+    assert [m.text for m in result.procedures] == procedures
+    assert not result.problems
+
+
+def test_a_unit_is_no_study(extract: Callable[[str], Extraction]) -> None:
+    assert not extract("She takes 5 milligrams of warfarin.").procedures
