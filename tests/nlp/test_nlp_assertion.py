@@ -44,6 +44,9 @@ from tests.nlp.nlp_samples import find
         ("She may have had reactive arthritis.", "reactive arthritis", "possible"),
         ("The cough may be related to asthma.", "asthma", "possible"),
         ("This may have been causing some dizziness.", "dizziness", "present"),
+        # A comma and a verb of what happened next start a new clause.
+        ("She could not move the toes, came to the ER, diagnosed with gout.", "gout", "present"),
+        ("History of UTI, admitted on May 6 for weakness.", "weakness", "present"),
         # A relative spoken to or with is the audience, not the one who has the problem.
         ("I talked to the mother and told her that the swelling is cellulitis.", "cellulitis",
          "present"),
