@@ -6,9 +6,10 @@ Reads bench/data/coding_notes.tsv (tuning), coding_notes_heldout.tsv and _heldou
 assessments that state several problems, with the codes a certified coder assigns for the
 whole of each (combination codes for hypertension with heart or kidney disease, diabetes with
 its complications, the CKD stage and the type of heart failure coded as well). The draft's set
-is the first code of every problem it proposes for the chart, less those negated, possible or
-hypothetical, which a coder does not code. Prints the share of assessments coded exactly and
-the code-level precision and recall. The texts are not PHI.
+is the first code of every problem it proposes for the chart and the codes charted with it
+(`also`), less those negated, possible or hypothetical, which a coder does not code. Prints
+the share of assessments coded exactly and the code-level precision and recall. The texts
+are not PHI.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ def drafted_codes(assessment: str) -> set[str]:
 
     problems = extract(f"ASSESSMENT: {assessment}").problems
     return {
-        p.icd10cm[0].code
+        code.code
         for p in problems
         if p.charted and p.icd10cm and p.assertion not in NOT_CODED
+        for code in (p.icd10cm[0], *p.also)
     }
 
 

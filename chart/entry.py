@@ -98,14 +98,21 @@ def _problems(draft: DraftEntry) -> list[Problem]:
         description = selected.get("description") or (
             suggestions[0].get("description") if suggestions else None
         )
-        out.append(
-            Problem(
-                text=str(problem.get("text") or ""),
-                assertion=str(problem.get("assertion") or "present"),
-                code=code,
-                description=description,
-            )
-        )
+        text = str(problem.get("text") or "")
+        assertion = str(problem.get("assertion") or "present")
+        out.append(Problem(text=text, assertion=assertion, code=code, description=description))
+        # The codes charted with the first ("diabetic gastroparesis": E11.43 and K31.84) are
+        # each a Condition, a DG1 segment, of the same words.
+        for extra in problem.get("also") or []:
+            if extra.get("code") and extra.get("code") != code:
+                out.append(
+                    Problem(
+                        text=text,
+                        assertion=assertion,
+                        code=extra["code"],
+                        description=extra.get("description"),
+                    )
+                )
     return out
 
 

@@ -243,8 +243,11 @@ def show(
     for problem in view["problems"] or []:
         codes = ", ".join(c["code"] for c in problem.get("icd10cm", [])[:3])
         left_off = "" if is_charted(problem) else " (not charted)"
+        also = ", ".join(c["code"] for c in problem.get("also") or [])
+        with_it = f" (charted with {also})" if also else ""
         console.print(
-            f"problem: {problem['text']} [{problem['assertion']}] {codes}{left_off}", markup=False
+            f"problem: {problem['text']} [{problem['assertion']}] {codes}{with_it}{left_off}",
+            markup=False,
         )
     for deficiency in view["deficiencies"]:
         console.print(f"deficiency: {deficiency['message']}", markup=False)

@@ -98,23 +98,117 @@ def combined(problems: Sequence[Mention], descriptions: Mapping[str, str]) -> tu
             ):
                 out[i] = _recoded(problem, [_suggestion(rule, [own], descriptions)])
                 break
+    assigned: set[str] = set()
     for i, problem in enumerate(problems):
         if problem.assertion not in LINKABLE or not problem.icd10cm:
             continue
         own = problem.icd10cm[0]
-        also: list[CodeSuggestion] = []
+        # The rules of the condition's own code (E11.9, I10); a diabetes already coded with a
+        # complication (E11.65) takes those of its type's E11.9 beside that code (I.C.4.a: as
+        # many codes as the complications need).
+        rules = _taken_by_condition().get(own.code)
+        beside = False
+        if rules is None and own.code.startswith(DIABETES_TYPES) and _names_diabetes(problem):
+            rules = _taken_by_condition().get(own.code[:3] + ".9")
+            beside = True
+        combos: list[CodeSuggestion] = []
         used: set[int] = set()
-        for rule in _taken_by_condition().get(own.code, ()):
+        for rule in rules or ():
             found = [_first_stated(stated, rule, group) for group in rule.linked]
             if None in found:
                 continue
             partners = dict(f for f in found if f is not None)
-            if used.isdisjoint(partners):
-                also.append(_suggestion(rule, [own, *partners.values()], descriptions))
+            if used.isdisjoint(partners) and rule.code not in assigned | {own.code}:
+                combos.append(_suggestion(rule, [own, *partners.values()], descriptions))
                 used |= partners.keys()
-        if also:
-            out[i] = _recoded(problem, also)
-    return _without_contradiction(out, descriptions)
+                assigned.add(rule.code)  # once a note, on the first problem it links
+        if combos and beside:
+            out[i] = replace(problem, also=tuple(combos))
+        elif combos:
+            # The first combination leads. A diabetes' others are charted with it ("diabetes"
+            # with CKD and a foot ulcer: E11.22, and E11.621); a hypertension's are not, its
+            # combinations being alternatives (I11.0 or I11.9; with both, a row codes I13.-).
+            followers = tuple(combos[1:]) if own.code.startswith(DIABETES_TYPES) else ()
+            out[i] = replace(_recoded(problem, combos), also=followers)
+    return _without_contradiction(_with_additional(out, descriptions), descriptions)
+
+
+# The diabetes categories, whose complications are coded each (E08-E13; not E11.9 alone).
+DIABETES_TYPES = ("E08", "E09", "E10", "E11", "E13")
+
+
+@dataclass(frozen=True, slots=True)
+class Additional:
+    """A code the code book says to add to another ("use additional code"), for one problem."""
+
+    lead: str  # the problem's charted code, or its prefix
+    code: str  # the code to add, or a category prefix to rank the problem's words within
+    ranked: bool  # `code` is a prefix: the problem's words, ranked, give the code
+    words: frozenset[str] = frozenset()  # one of them in the problem's text, if any
+
+
+@lru_cache(maxsize=1)
+def additional_codes() -> tuple[Additional, ...]:
+    rows = []
+    for lead, code, *options in resources.read_tsv("additional_codes.tsv"):
+        said: frozenset[str] = frozenset()
+        for option in options[0].split() if options else ():
+            if not option.startswith("said="):
+                raise ValueError(f"additional_codes.tsv: unknown option {option!r}")
+            said = frozenset(option.removeprefix("said=").split("|"))
+        ranked = code.startswith("rank:")
+        rows.append(Additional(lead, code.removeprefix("rank:"), ranked, said))
+    return tuple(rows)
+
+
+def _with_additional(problems: list[Mention], descriptions: Mapping[str, str]) -> list[Mention]:
+    """Each charted problem with the codes its lead code asks to add, where the note does not
+    chart them as problems of their own: "Diabetic gastroparesis" (E11.43) with K31.84."""
+    charted = {
+        code.code
+        for p in problems
+        if p.charted and p.assertion in LINKABLE and p.icd10cm
+        for code in (p.icd10cm[0], *p.also)
+    }
+    out = []
+    for problem in problems:
+        if problem.charted and problem.assertion in LINKABLE and problem.icd10cm:
+            lead = problem.icd10cm[0]
+            words = frozenset(term_key(problem.text).split())
+            added = []
+            for row in additional_codes():
+                if not lead.code.startswith(row.lead) or (
+                    row.words and row.words.isdisjoint(words)
+                ):
+                    continue
+                code = _ranked_within(problem.text, row.code) if row.ranked else row.code
+                if code and code not in charted and code in descriptions:
+                    added.append(CodeSuggestion(code, descriptions[code], lead.score))
+                    charted.add(code)
+            if added:
+                problem = replace(problem, also=(*problem.also, *added))
+        out.append(problem)
+    return out
+
+
+def _ranked_within(text: str, prefix: str) -> str | None:
+    """The ranker's first code for `text` less its diabetes words, if in category `prefix`:
+    "diabetic chronic kidney disease stage 3" gives N18.30."""
+    from .coding import suggest_codes
+
+    kept = [w for w in text.split() if term_key(w) not in _DIABETES_WORDS]
+    codes = suggest_codes(" ".join(kept), k=1) if kept else ()
+    return codes[0].code if codes and codes[0].code.startswith(prefix) else None
+
+
+_DIABETES_WORDS = frozenset(term_key("diabetic diabetes mellitus dm type 2 1").split())
+# Words that name the patient's diabetes itself, not one of its complications ("diabetic
+# gastroparesis" is E11.43 too, but it is not the problem a kidney disease links to).
+_DIABETES_NAMES = frozenset(term_key("diabetes dm dm2 t2dm t1dm iddm niddm").split())
+
+
+def _names_diabetes(problem: Mention) -> bool:
+    return not _DIABETES_NAMES.isdisjoint(term_key(problem.text).split())
 
 
 # Diabetes is type 2 (E11) where no type is documented (guideline I.C.4.a.2): a complication

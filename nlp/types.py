@@ -58,6 +58,10 @@ class Mention:
     # _charted_once), which the review desk lists apart and approval leaves out unless the
     # technician charts it. Always True for procedures and medications.
     charted: bool = True
+    # Codes charted together with the first of `icd10cm`, as a coder assigns several for one
+    # problem (combinations.py): a diabetes with hyperglycemia and chronic kidney disease is
+    # E11.65 and E11.22; "diabetic gastroparesis" is E11.43 and K31.84 ("use additional code").
+    also: tuple[CodeSuggestion, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

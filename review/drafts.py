@@ -270,6 +270,17 @@ def chart_problem(draft: DraftEntry, index: int, actor: str) -> None:
     _put_problem(draft, index, problem)
 
 
+def drop_additional_code(draft: DraftEntry, index: int, code: str) -> None:
+    """Take off one of the codes the NLP charts with a problem's first (its `also` list)."""
+    problem = _problem(draft, index)
+    also = list(problem.get("also") or [])
+    kept = [c for c in also if c.get("code") != code]
+    if len(kept) == len(also):
+        raise EditError("That code is not charted with this problem.")
+    problem["also"] = kept
+    _put_problem(draft, index, problem)
+
+
 def _put_problem(draft: DraftEntry, index: int, problem: dict[str, Any]) -> None:
     """Store an edited copy from _problem (a new list, so the JSON column sees the change)."""
     problems = list(draft.problems)

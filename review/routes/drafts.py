@@ -188,6 +188,21 @@ def chart_problem(request: Request, draft_id: int, index: int, user: TechnicianP
     return _edit(request, draft_id, user, "problem_charted", change, "#problems")
 
 
+@router.post("/drafts/{draft_id}/problems/{index}/also/drop")
+def drop_additional_code(
+    request: Request,
+    draft_id: int,
+    index: int,
+    user: TechnicianPost,
+    code: Annotated[str, Form(max_length=16)] = "",
+) -> Response:
+    def change(draft: DraftEntry) -> dict[str, Any] | None:
+        d.drop_additional_code(draft, index, code)
+        return {"problem": index, "dropped": code}
+
+    return _edit(request, draft_id, user, "problem_code_dropped", change, "#problems")
+
+
 @router.post("/drafts/{draft_id}/problems/{index}/remove")
 def remove_problem(request: Request, draft_id: int, index: int, user: TechnicianPost) -> Response:
     def change(draft: DraftEntry) -> dict[str, Any] | None:

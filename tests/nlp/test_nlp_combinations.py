@@ -175,3 +175,38 @@ def test_an_untyped_diabetic_complication_takes_the_notes_type(
     assert codes["Diabetic ketoacidosis"] == "E10.10"
     text = "ASSESSMENT: 1. Type 2 diabetes. 2. Diabetic ketoacidosis."
     assert _codes(extract(text))["Diabetic ketoacidosis"] == "E11.10"
+
+
+@pytest.mark.parametrize(
+    ("assessment", "problem", "first", "also"),
+    [
+        # "Use additional code": one phrase, two codes.
+        ("Diabetic gastroparesis.", "Diabetic gastroparesis", "E11.43", ["K31.84"]),
+        # A diabetes coded with one complication takes the code of another beside it.
+        (
+            "Type 2 diabetes mellitus, uncontrolled. Chronic kidney disease stage 2.",
+            "Type 2 diabetes mellitus, uncontrolled",
+            "E11.65",
+            ["E11.22"],
+        ),
+        # Of several combinations, the first leads and the others are charted with it.
+        ("Diabetes. CKD stage 3. Right foot ulcer.", "Diabetes", "E11.22", ["E11.621"]),
+    ],
+)
+def test_codes_charted_together(
+    extract: Callable[[str], Extraction], assessment: str, problem: str, first: str, also: list[str]
+) -> None:
+    (found,) = [p for p in extract(f"ASSESSMENT: {assessment}").problems if p.text == problem]
+    assert found.icd10cm[0].code == first
+    assert [c.code for c in found.also] == also
+
+
+def test_an_additional_code_the_note_charts_itself_is_not_added_again(
+    extract: Callable[[str], Extraction],
+) -> None:
+    problems = extract("ASSESSMENT: 1. Diabetic gastroparesis. 2. Gastroparesis.").problems
+    assert all(not p.also for p in problems)
+    # and a complication named "diabetic" does not take the patient's diabetes' links
+    problems = extract("ASSESSMENT: Diabetic gastroparesis. CKD stage 2. Diabetes.").problems
+    coded = {p.text: (p.icd10cm[0].code, [c.code for c in p.also]) for p in problems}
+    assert coded["Diabetic gastroparesis"] == ("E11.43", ["K31.84"])

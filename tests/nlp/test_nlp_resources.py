@@ -82,3 +82,17 @@ def test_combination_codes_exist_and_are_billable() -> None:
     prefixes = {prefix for rule in rules for group in rule.linked for prefix in group}
     unused = [p for p in prefixes if not any(c.startswith(p) for c in book.descriptions)]
     assert unused == []
+
+
+def test_additional_codes_exist() -> None:
+    from chartdrop.nlp.combinations import additional_codes
+
+    rows = additional_codes()
+    book = load_codebook()
+    assert rows
+    for row in rows:
+        assert any(code.startswith(row.lead) for code in book.descriptions), row.lead
+        if row.ranked:
+            assert any(code.startswith(row.code) for code in book.descriptions), row.code
+        else:
+            assert book.is_billable(row.code), row.code

@@ -29,6 +29,7 @@ ROUTES: list[tuple[str, str, tuple[str, ...], dict[str, Any] | None]] = [
     ("POST", "/drafts/{d}/physician", (TECH,), {"physician_id": ""}),
     ("POST", "/drafts/{d}/problems/{index}/code", (TECH,), PROBLEM),
     ("POST", "/drafts/{d}/problems/{index}/chart", (TECH,), {}),
+    ("POST", "/drafts/{d}/problems/{index}/also/drop", (TECH,), {"code": "K31.84"}),
     ("POST", "/drafts/{d}/problems/{index}/remove", (TECH,), {}),
     ("POST", "/drafts/{d}/problems", (TECH,), {"text": "asthma", "assertion": "present"}),
     ("POST", "/drafts/{d}/approve", (TECH,), {"patient": "auto"}),

@@ -359,3 +359,49 @@ def test_problems_where_a_coder_does_not_code_from_are_charted_only_on_request(
         entry = snapshot(session.get(DraftEntry, draft_id))  # type: ignore[arg-type]
     assert sorted(p.text.lower() for p in entry.problems) == ["hernia", "inguinal hernia"]
     assert _actions(desk, draft_id).count(("tech1", "edited")) == 1
+
+
+GASTROPARESIS_NOTE = (
+    "Patient: LOPEZ, MARIA  DOB: 03/04/1955  MRN: 447219\n"
+    "Date of service: 11/20/2026\n"
+    "Attending physician: Dr. Alan Grant\n"
+    "ASSESSMENT: 1. Diabetic gastroparesis. 2. Type 2 diabetes mellitus, uncontrolled. "
+    "3. Chronic kidney disease stage 2.\n"
+)
+
+
+def test_codes_charted_with_a_problem_are_shown_dropped_and_exported(
+    desk: Desk, client: TestClient
+) -> None:
+    from chartdrop.chart.entry import snapshot
+
+    draft_id = desk.draft_from_text(GASTROPARESIS_NOTE, name="gp.txt")
+    problems = _draft(desk, draft_id).problems
+    index = {p["text"].lower(): i for i, p in enumerate(problems)}
+    gastroparesis = problems[index["diabetic gastroparesis"]]
+    assert [c["code"] for c in gastroparesis["also"]] == ["K31.84"]
+    diabetes = problems[index["type 2 diabetes mellitus, uncontrolled"]]
+    assert diabetes["icd10cm"][0]["code"] == "E11.65"
+    assert [c["code"] for c in diabetes["also"]] == ["E11.22"]
+
+    logged_in(client, "tech1")
+    page = client.get(f"/drafts/{draft_id}").text
+    assert "Charted with it:" in page and "K31.84" in page
+    token = csrf_of(client, f"/drafts/{draft_id}")
+    url = f"/drafts/{draft_id}/problems/{index['type 2 diabetes mellitus, uncontrolled']}/also/drop"
+    client.post(url, data={"csrf_token": token, "code": "E11.22"})
+    assert (
+        _draft(desk, draft_id).problems[index["type 2 diabetes mellitus, uncontrolled"]]["also"]
+        == []
+    )
+    assert ("tech1", "edited") in _actions(desk, draft_id)
+    client.post(f"/drafts/{draft_id}/approve", data={"patient": "new", "csrf_token": token})
+
+    with desk.factory() as session:
+        entry = snapshot(session.get(DraftEntry, draft_id))  # type: ignore[arg-type]
+    assert sorted(p.code for p in entry.problems if p.code) == [
+        "E11.43",
+        "E11.65",
+        "K31.84",
+        "N18.2",
+    ]
