@@ -27,6 +27,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from . import resources
+from .anatomy import names_only_anatomy
 from .coding import MAX_TERM_WORDS, CodeBook, load_codebook, suggest_codes
 from .doctext import doc_text
 from .encounter import is_injury, stated_encounter, with_encounter
@@ -229,12 +230,13 @@ class ProblemMatcher:
                 continue
             if (
                 _SPINAL_LEVEL.fullmatch(span.text)
+                or names_only_anatomy(key)
                 or _is_label(doc, span)
                 or _is_person_name(doc, span)
                 or self._names_a_test(doc, span)
                 or any(span.start_char < end and start < span.end_char for start, end in headers)
             ):
-                continue  # a header, label ("PLAN:"), person's name or test name is no problem
+                continue  # a header, label ("PLAN:"), site, person's name or test is no problem
             # strict: the model's spans are noisier than lexicon terms ("plantar aspect" is
             # not B07.0 plantar wart), so a code must account for every word of the span.
             codes = suggest_codes(span.text, k=MAX_SUGGESTIONS, strict=True)

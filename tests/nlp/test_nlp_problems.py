@@ -422,3 +422,27 @@ def test_a_heart_valve_named_alone_is_no_problem(extract: Callable[[str], Extrac
     assert [(p.text, p.icd10cm[0].code) for p in result.problems] == [
         ("Mitral valve prolapse", "I34.1")
     ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He has a few slight red patches on his upper inner lip.",  # was C00.3, lip cancer
+        "There is atelectasis in the lower lobe of the left lung.",
+        "Inflammation again in the distal sigmoid colon and rectum was biopsied.",
+    ],
+)
+def test_a_site_alone_is_no_problem(extract: Callable[[str], Extraction], text: str) -> None:
+    for problem in extract(text).problems:
+        assert not any(c.code.startswith("C") for c in problem.icd10cm), problem
+
+
+def test_anatomy_words_come_from_the_code_book() -> None:
+    from chartdrop.nlp.anatomy import names_only_anatomy
+    from chartdrop.nlp.normalize import term_key
+
+    assert names_only_anatomy(term_key("ascending colon"))
+    assert names_only_anatomy(term_key("lower lobe of the left lung"))
+    assert not names_only_anatomy(term_key("undescended testis"))
+    assert not names_only_anatomy(term_key("enlarged prostate"))
+    assert not names_only_anatomy(term_key("cleft lip"))
