@@ -18,8 +18,14 @@ from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
+from . import resources
 from .coding import load_codebook
 from .types import CodeSuggestion
+
+# Siblings the code book words irregularly (coding_words.json "sided_siblings").
+SIDED_SIBLINGS: dict[str, dict[str, str]] = resources.read_json("coding_words.json")[
+    "sided_siblings"
+]["map"]
 
 # A side word -> the word ICD-10-CM descriptions use for it.
 SIDES = {"left": "left", "right": "right", "bilateral": "bilateral", "bilaterally": "bilateral"}
@@ -43,6 +49,9 @@ class SideIndex:
         ("unspecified female breast" -> "left female breast"; "Age-related nuclear cataract,
         unspecified eye" -> "..., bilateral"), or with the other side's word replaced; None
         where the code book has none."""
+        listed = SIDED_SIBLINGS.get(code, {}).get(side)
+        if listed is not None:
+            return CodeSuggestion(listed, "", 0.0)
         text = description.lower()
         for found in _UNSPECIFIED.finditer(text):
             start, end = found.span()

@@ -32,7 +32,7 @@ from collections.abc import Iterator
 
 from spacy.tokens import Doc, Span
 
-from .code_words import DETERMINERS, DISC_WORDS, METASTASIS_WORDS
+from .code_words import DEGREE_WORDS, DETERMINERS, DISC_WORDS, METASTASIS_WORDS
 from .coding import is_specific, suggest_codes
 from .laterality import SIDES
 from .normalize import LEVEL_RANGE_END, SPINAL_LEVEL, term_key
@@ -47,7 +47,7 @@ _WIDENED = frozenset(
     term_key(
         "cancer carcinoma adenocarcinoma malignancy fracture tear stenosis mass stricture"
         " fistula perforation hematoma polyp lesion osteoarthritis arthritis cellulitis abscess"
-        " occlusion"
+        " occlusion lump nodule"
     ).split()
 )
 # Not "obstruction" or "rupture": the word beside them is too often not a site ("outflow tract
@@ -61,6 +61,9 @@ UNSPECIFIED_SITE = frozenset({"C79.9", "C80.1"})
 # ("port site cellulitis" is not L03.818, cellulitis of other sites.)
 _NOT_SITE_WORDS = frozenset({"vessel", "vessels", "site", "sites"})
 _OF = frozenset({"of"})
+# "mass in the right breast": a mass, lump or nodule is where it is found
+_OF_OR_IN = frozenset({"of", "in"})
+_FOUND_IN = frozenset(term_key("mass lump nodule").split())
 _AFTER_SITE_ENDINGS = ("ly", "ed", "ing")
 _SPINE = DISC_WORDS | frozenset(term_key("stenosis spondylosis").split())
 _LEVEL = re.compile(rf"{SPINAL_LEVEL}(?:-{LEVEL_RANGE_END})?\.?", re.IGNORECASE)
@@ -76,6 +79,7 @@ def _is_site_word(doc: Doc, i: int, blocked: set[int]) -> bool:
         and not token.is_stop
         and i not in blocked
         and token.lower_ not in _NOT_SITE_WORDS
+        and token.lower_ not in DEGREE_WORDS  # "Multiple nodules" was M06.39, rheumatoid
     )
 
 
@@ -155,7 +159,10 @@ def widen_to_site(
         if not unsited:
             return None
     best: tuple[float, Span, tuple[CodeSuggestion, ...]] | None = None
-    links = _OF if METASTASIS_WORDS.isdisjoint(words) else _TO
+    if not METASTASIS_WORDS.isdisjoint(words):
+        links = _TO
+    else:
+        links = _OF if _FOUND_IN.isdisjoint(words) else _OF_OR_IN
     starts = [span.start, *_lefts(doc, span, blocked)]
     ends = [span.end, *_rights(doc, span, blocked, links)]
     for start in starts:

@@ -188,3 +188,24 @@ def test_cellulitis_abscess_and_arthritis_take_in_their_site(
 def test_a_site_word_is_no_site(extract: Callable[[str], Extraction]) -> None:
     (problem,) = extract("ASSESSMENT: Port site cellulitis.").problems
     assert problem.icd10cm[0].code != "L03.818"  # cellulitis of other sites
+
+
+@pytest.mark.parametrize(
+    ("text", "mention", "code"),
+    [
+        ("IMPRESSION: Right breast mass.", "Right breast mass", "N63.10"),
+        ("Mammogram showed a mass in the left breast.", "mass in the left breast", "N63.20"),
+        ("ASSESSMENT: Left breast lump.", "Left breast lump", "N63.20"),
+    ],
+)
+def test_a_breast_mass_is_coded_to_its_side(
+    extract: Callable[[str], Extraction], text: str, mention: str, code: str
+) -> None:
+    (problem,) = extract(text).problems
+    assert text[problem.start : problem.end] == mention
+    assert problem.icd10cm[0].code == code
+
+
+def test_a_count_is_no_site(extract: Callable[[str], Extraction]) -> None:
+    (problem,) = extract("Multiple nodules were appreciated.").problems
+    assert problem.text == "nodules" and not problem.icd10cm  # not M06.39, rheumatoid
