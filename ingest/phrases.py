@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from chartdrop.nlp import resources
 
@@ -109,3 +110,38 @@ def window_correction(
         start=window[0].start,
         end=window[-1].end,
     )
+
+
+@functools.lru_cache(maxsize=1)
+def multiword_terms() -> frozenset[tuple[str, ...]]:
+    """The NLP lexicons' terms of 2-4 words, as lower-case word tuples."""
+    terms: set[tuple[str, ...]] = set()
+    for name in ("problem_synonyms.tsv", "medications.tsv", "procedures.tsv"):
+        for row in resources.read_tsv(name):
+            words = tuple(row[0].lower().split())
+            if 2 <= len(words) <= 4:
+                terms.add(words)
+    return frozenset(terms)
+
+
+def unsplit_terms(words: Sequence[Word]) -> list[Word]:
+    """`words` without the commas the recogniser put inside a clinical term: Whisper heard
+    the pauses of "left ventricular hypertrophy" as "left, ventricular hypertrophy", which
+    the NLP stage cannot read as the term. Only a comma the recogniser wrote (attached to a
+    word), never a dictated "comma", and only between the words of a listed term."""
+    terms = multiword_terms()
+    plain = [_EDGE.match(w.text).group(2).lower() for w in words]  # type: ignore[union-attr]
+    out = list(words)
+    for i in range(len(words) - 1):
+        for n in (4, 3, 2):
+            inner = out[i : i + n - 1]
+            if (
+                i + n <= len(words)
+                and tuple(plain[i : i + n]) in terms
+                and any(w.text.endswith(",") for w in inner)
+                and all(w.text.endswith(",") or w.text[-1:].isalnum() for w in inner)
+            ):
+                for k in range(i, i + n - 1):
+                    out[k] = replace(out[k], text=out[k].text.rstrip(","))
+                break
+    return out

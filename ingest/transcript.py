@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from .acoustic_check import Check
 from .dictation import format_dictation
+from .phrases import unsplit_terms
 from .types import Correction, FormattedToken, Segment, Word
 from .vocabulary import Lexicon, correct_words
 
@@ -43,7 +44,7 @@ def finish(
     corrected = words
     if lexicon is not None:
         corrected, corrections = correct_words(words, lexicon, checks=checks)
-    formatted = format_dictation(corrected)
+    formatted = format_dictation(unsplit_terms(corrected))
     by_segment: list[list[FormattedToken]] = [[] for _ in segments]
     for token in formatted.tokens:
         by_segment[owner[token.first_word]].append(token)
