@@ -23,6 +23,8 @@ RULES = DocTypeRules()
         ("this is doctor alan grant dictating a progress note on patient maria lopez.",
          "progress_note"),
         ("SUBJECTIVE: Doing well.\nOBJECTIVE: Afebrile.\nASSESSMENT: Stable.", "progress_note"),
+        ("REASON FOR VISIT: This 48-year-old woman returns in followup after a sleep study.\n"
+         "HISTORY OF PRESENT ILLNESS: She sleeps better.\nASSESSMENT: Insomnia.", "progress_note"),
         ("Dear Dr. Grant,\nI saw your patient today.\nSincerely,\nEllie Sattler, MD", "letter"),
         ("The wound looks fine.", "other"),
     ],
