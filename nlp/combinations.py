@@ -77,8 +77,9 @@ def coded_also() -> tuple[str, ...]:
 def combined(problems: Sequence[Mention], descriptions: Mapping[str, str]) -> tuple[Mention, ...]:
     """`problems`, with combination codes put first where the note states linked conditions.
 
-    "also" rules recode the condition; of several that apply, the first leads and those linking
-    other problems follow it ("diabetes" with CKD and a foot ulcer: E11.22, then E11.621).
+    "also" rules recode the condition; of several that apply, the first leads and a diabetes'
+    others are charted with it, in `also` ("diabetes" with CKD and a foot ulcer: E11.22, and
+    E11.621), as are the codes its code asks to add (additional_codes.tsv).
     "in" rules recode the linked problem ("peripheral neuropathy" in a diabetic: E11.42). A
     condition then coded "without" what another charted problem of its category codes goes
     off the chart: its E11.9 "without complications" would contradict E11.42."""
@@ -98,7 +99,6 @@ def combined(problems: Sequence[Mention], descriptions: Mapping[str, str]) -> tu
             ):
                 out[i] = _recoded(problem, [_suggestion(rule, [own], descriptions)])
                 break
-    assigned: set[str] = set()
     for i, problem in enumerate(problems):
         if problem.assertion not in LINKABLE or not problem.icd10cm:
             continue
@@ -118,10 +118,9 @@ def combined(problems: Sequence[Mention], descriptions: Mapping[str, str]) -> tu
             if None in found:
                 continue
             partners = dict(f for f in found if f is not None)
-            if used.isdisjoint(partners) and rule.code not in assigned | {own.code}:
+            if used.isdisjoint(partners) and rule.code != own.code:
                 combos.append(_suggestion(rule, [own, *partners.values()], descriptions))
                 used |= partners.keys()
-                assigned.add(rule.code)  # once a note, on the first problem it links
         if combos and beside:
             out[i] = replace(problem, also=tuple(combos))
         elif combos:
@@ -130,7 +129,29 @@ def combined(problems: Sequence[Mention], descriptions: Mapping[str, str]) -> tu
             # combinations being alternatives (I11.0 or I11.9; with both, a row codes I13.-).
             followers = tuple(combos[1:]) if own.code.startswith(DIABETES_TYPES) else ()
             out[i] = replace(_recoded(problem, combos), also=followers)
-    return _without_contradiction(_with_additional(out, descriptions), descriptions)
+    out = _with_additional(_distinct_also(out), descriptions)
+    return _without_contradiction(out, descriptions)
+
+
+def _distinct_also(problems: list[Mention]) -> list[Mention]:
+    """Each charted code once: an `also` code that a charted problem leads with, or that an
+    earlier charted problem carries, is left off ("Diabetes" E11.22 beside "Diabetes,
+    uncontrolled" E11.65: its E11.22 is charted already)."""
+    leads = {p.icd10cm[0].code for p in problems if p.charted and p.icd10cm}
+    # code -> the (lead code, assertion) of the problem carrying it: a repeat of that problem
+    # keeps it too, as pipeline._charted_once then charts one of them.
+    seen: dict[str, tuple[str, str]] = {}
+    out = []
+    for problem in problems:
+        if problem.also and problem.charted:
+            owner = (problem.icd10cm[0].code, problem.assertion)
+            kept = tuple(
+                c for c in problem.also if c.code not in leads and seen.get(c.code, owner) == owner
+            )
+            seen.update((c.code, owner) for c in kept)
+            problem = replace(problem, also=kept)
+        out.append(problem)
+    return out
 
 
 # The diabetes categories, whose complications are coded each (E08-E13; not E11.9 alone).

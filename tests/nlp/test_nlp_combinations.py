@@ -210,3 +210,19 @@ def test_an_additional_code_the_note_charts_itself_is_not_added_again(
     problems = extract("ASSESSMENT: Diabetic gastroparesis. CKD stage 2. Diabetes.").problems
     coded = {p.text: (p.icd10cm[0].code, [c.code for c in p.also]) for p in problems}
     assert coded["Diabetic gastroparesis"] == ("E11.43", ["K31.84"])
+
+
+def test_a_code_is_charted_once_and_where_it_is_charted(
+    extract: Callable[[str], Extraction],
+) -> None:
+    # A diabetes named in the medication list (not charted) does not take the CKD link from
+    # the assessment's; a code another charted problem leads with is not added again.
+    text = "MEDICATIONS: Metformin for diabetes.\nASSESSMENT: Diabetes, uncontrolled. CKD stage 3."
+    charted = [p for p in extract(text).problems if p.charted]
+    assert [(p.icd10cm[0].code, [c.code for c in p.also]) for p in charted] == [
+        ("E11.65", ["E11.22"]),
+        ("N18.30", []),
+    ]
+    text = "ASSESSMENT: 1. Diabetes mellitus. 2. Diabetes, uncontrolled. 3. CKD stage 3."
+    codes = [c.code for p in extract(text).problems if p.charted for c in (p.icd10cm[0], *p.also)]
+    assert sorted(codes) == ["E11.22", "E11.65", "N18.30"]
