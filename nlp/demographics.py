@@ -131,7 +131,16 @@ def find_dob(text: str) -> Field | None:
         if hit:
             colon = ":" in text[m.end() : hit[1]]
             return Field(hit[0], hit[1], hit[2], 0.95 if colon else 0.9)
+    # A misheard label ("based on birth, 03/04/1955": tiny.en for "date of birth"): any
+    # "... of/on birth" right before a date, less sure.
+    for m in _HEARD_BIRTH.finditer(text):
+        hit = date_at(text, m.end(), past=True)
+        if hit:
+            return Field(hit[0], hit[1], hit[2], 0.75)
     return None
+
+
+_HEARD_BIRTH = Caseless(r"\b[a-z]+[ \t]+o[fn][ \t]+birth\b")
 
 
 def find_date_of_service(text: str) -> Field | None:
@@ -165,6 +174,7 @@ def find_mrn(text: str) -> Field | None:
 
 
 _AGE_UNITS = frozenset({"year", "years", "yr", "yrs", "yo", "old", "month", "months"})
+_HOMOPHONE_DIGITS = {"to": "2", "too": "2", "for": "4", "oh": "0"}
 
 
 def _digit_words(tokens: list[tuple[str, int, int]]) -> list[str]:
@@ -172,6 +182,12 @@ def _digit_words(tokens: list[tuple[str, int, int]]) -> list[str]:
     ("... one nine sixty seven year old" keeps "one nine")."""
     words = [w for w, _, _ in tokens]
     kind = words[0].isdigit()
+    if kind:
+        # A digit said between digits and heard as its homophone: "447 to 19" is 447219, not
+        # an MRN of 447 (tiny.en, medical record number "four four seven two one nine").
+        for n in range(1, len(words) - 1):
+            if words[n] in _HOMOPHONE_DIGITS and words[n - 1].isdigit() and words[n + 1].isdigit():
+                words[n] = _HOMOPHONE_DIGITS[words[n]]
     for n, w in enumerate(words):
         if w.isdigit() != kind:
             return words[:n]

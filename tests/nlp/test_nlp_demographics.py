@@ -266,3 +266,18 @@ def test_whisper_punctuation_and_capitals() -> None:
 def test_nothing_in_plain_text() -> None:
     demo = extract_demographics("The wound is healing well without signs of infection.")
     assert all(v is None for k, v in demo.items() if k != "sex")
+
+
+def test_a_dictated_label_and_digits_tiny_en_mishears() -> None:
+    # Whisper tiny.en on an espeak dictation of "date of birth March fourth nineteen fifty
+    # five, medical record number four four seven two one nine".
+    text = (
+        "This is Dr. Alan Grant dictating on patient Maria Lopez, based on birth 03/04/1955, "
+        "medical record number 447 to 19, assessment, diabetic gastroparesis."
+    )
+    demo = extract_demographics(text)
+    check_spans(text, demo)
+    assert value(demo, "date_of_birth") == "1955-03-04"
+    assert value(demo, "mrn") == "447219"  # not a partial 447
+    assert demo["mrn"] is not None and demo["mrn"].confidence < 0.9
+    assert value(extract_demographics("Place of birth: Mexico."), "date_of_birth") is None
