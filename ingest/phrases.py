@@ -48,7 +48,7 @@ def phrase_corrections(words: Sequence[Word], confident: float) -> list[Correcti
     than `confident` probability (the corrector's own bound, passed in)."""
     phrases = clinical_phrases()
     lengths = sorted({len(k) for k in phrases})
-    plain = [_EDGE.match(w.text).group(2).lower() for w in words]  # type: ignore[union-attr]
+    plain = _plain_words(words)
     found: list[Correction] = []
     for n in lengths:
         for i in range(len(words) - n + 1):
@@ -130,7 +130,7 @@ def unsplit_terms(words: Sequence[Word]) -> list[Word]:
     the NLP stage cannot read as the term. Only a comma the recogniser wrote (attached to a
     word), never a dictated "comma", and only between the words of a listed term."""
     terms = multiword_terms()
-    plain = [_EDGE.match(w.text).group(2).lower() for w in words]  # type: ignore[union-attr]
+    plain = _plain_words(words)
     out = list(words)
     for i in range(len(words) - 1):
         for n in (4, 3, 2):
@@ -145,3 +145,8 @@ def unsplit_terms(words: Sequence[Word]) -> list[Word]:
                     out[k] = replace(out[k], text=out[k].text.rstrip(","))
                 break
     return out
+
+
+def _plain_words(words: Sequence[Word]) -> list[str]:
+    """Each word's letters and digits, punctuation at its edges left out, lower case."""
+    return [_EDGE.match(w.text).group(2).lower() for w in words]  # type: ignore[union-attr]

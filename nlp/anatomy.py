@@ -13,6 +13,7 @@ import re
 from functools import lru_cache
 
 from .code_words import ANATOMY_WORDS, FUNCTION_WORDS, NOT_ANATOMY
+from .coding import load_codebook
 from .normalize import term_key
 
 _SITE_OF = re.compile(r"neoplasm of (.+)")
@@ -21,8 +22,6 @@ _NEOPLASM_CODE = re.compile(r"C[0-7]")
 
 @lru_cache(maxsize=1)
 def anatomy_words() -> frozenset[str]:
-    from .coding import load_codebook
-
     words: set[str] = set(ANATOMY_WORDS)
     for code, description in load_codebook().descriptions.items():
         if _NEOPLASM_CODE.match(code) and (site := _SITE_OF.search(description.lower())):

@@ -31,6 +31,8 @@ DEGREE_WORDS = _list("degree_words")
 SEVERITY_WORDS = _list("severity_words")
 ANATOMY_WORDS = _keyed(_WORDS["anatomy"]["words"] + _WORDS["anatomy"]["positions"])
 NOT_ANATOMY = _keyed(_WORDS["anatomy"]["not_anatomy"])
+# Sided siblings the code book words irregularly (laterality.py): code -> side -> code.
+SIDED_SIBLINGS: dict[str, dict[str, str]] = _WORDS["sided_siblings"]["map"]
 ORGANS = _list("organs")
 HISTOLOGY = _list("histology")
 CONGENITAL = _list("congenital")

@@ -86,7 +86,7 @@ def combined(problems: Sequence[Mention], descriptions: Mapping[str, str]) -> tu
     problems = _typed(problems, descriptions)
     out = list(problems)
     # The problems that can be linked to: charted, the patient's own, coded.
-    stated = [p if p.charted and p.assertion in LINKABLE and p.icd10cm else None for p in problems]
+    stated = [p if _charted_own(p) else None for p in problems]
     stated_codes = tuple(p.icd10cm[0].code for p in stated if p is not None)
     for i, problem in enumerate(problems):
         if problem.assertion not in LINKABLE or not problem.icd10cm:
@@ -131,6 +131,11 @@ def combined(problems: Sequence[Mention], descriptions: Mapping[str, str]) -> tu
             out[i] = replace(_recoded(problem, combos), also=followers)
     out = _with_additional(_distinct_also(out), descriptions)
     return _without_contradiction(out, descriptions)
+
+
+def _charted_own(problem: Mention) -> bool:
+    """Proposed for the chart, the patient's own (now or in their history), and coded."""
+    return problem.charted and problem.assertion in LINKABLE and bool(problem.icd10cm)
 
 
 def _distinct_also(problems: list[Mention]) -> list[Mention]:
@@ -185,15 +190,10 @@ def additional_codes() -> tuple[Additional, ...]:
 def _with_additional(problems: list[Mention], descriptions: Mapping[str, str]) -> list[Mention]:
     """Each charted problem with the codes its lead code asks to add, where the note does not
     chart them as problems of their own: "Diabetic gastroparesis" (E11.43) with K31.84."""
-    charted = {
-        code.code
-        for p in problems
-        if p.charted and p.assertion in LINKABLE and p.icd10cm
-        for code in (p.icd10cm[0], *p.also)
-    }
+    charted = {code.code for p in problems if _charted_own(p) for code in (p.icd10cm[0], *p.also)}
     out = []
     for problem in problems:
-        if problem.charted and problem.assertion in LINKABLE and problem.icd10cm:
+        if _charted_own(problem):
             lead = problem.icd10cm[0]
             words = frozenset(term_key(problem.text).split())
             added = []
@@ -271,12 +271,10 @@ def _without_contradiction(
     """`problems`, with a condition coded "without" something (WITHOUTS) off the chart where
     another charted problem has a code of its category: "Diabetes mellitus type 2" (E11.9)
     beside "diabetic peripheral neuropathy" (E11.42) is E11.42 alone."""
-    charted = {
-        p.icd10cm[0].code for p in problems if p.charted and p.assertion in LINKABLE and p.icd10cm
-    }
+    charted = {p.icd10cm[0].code for p in problems if _charted_own(p)}
     out = []
     for problem in problems:
-        if problem.charted and problem.assertion in LINKABLE and problem.icd10cm:
+        if _charted_own(problem):
             code = problem.icd10cm[0].code
             description = descriptions.get(code, "")
             if any(phrase in description for phrase in WITHOUTS) and any(

@@ -36,6 +36,8 @@ _DOB_LABEL = Caseless(
     r"\b(?:date[ \t]+of[ \t]+birth|d\.?[ \t]?o\.?[ \t]?b\b\.?|birth[ \t]*date|birthdate|birthday"
     r"|born(?:[ \t]+on)?)"
 )
+# A misheard one before a date ("based on birth", tiny.en's "date of birth"): find_dob.
+_HEARD_BIRTH = Caseless(r"\b[a-z]+[ \t]+o[fn][ \t]+birth\b")
 
 
 def _date_label(kinds: str) -> Caseless:
@@ -138,9 +140,6 @@ def find_dob(text: str) -> Field | None:
         if hit:
             return Field(hit[0], hit[1], hit[2], 0.75)
     return None
-
-
-_HEARD_BIRTH = Caseless(r"\b[a-z]+[ \t]+o[fn][ \t]+birth\b")
 
 
 def find_date_of_service(text: str) -> Field | None:

@@ -18,14 +18,8 @@ from functools import lru_cache
 
 from spacy.tokens import Doc, Span
 
-from . import resources
 from .coding import load_codebook
 from .types import CodeSuggestion
-
-# Siblings the code book words irregularly (coding_words.json "sided_siblings").
-SIDED_SIBLINGS: dict[str, dict[str, str]] = resources.read_json("coding_words.json")[
-    "sided_siblings"
-]["map"]
 
 # A side word -> the word ICD-10-CM descriptions use for it.
 SIDES = {"left": "left", "right": "right", "bilateral": "bilateral", "bilaterally": "bilateral"}
@@ -42,14 +36,18 @@ class SideIndex:
     """Codes by their exact (lower-case) description, to find a code's sided sibling."""
 
     def __init__(self, descriptions: dict[str, str]) -> None:
+        # code_words imports this module (SIDES), so its data is read here, not at import.
+        from .code_words import SIDED_SIBLINGS
+
         self.by_description = {text.lower(): code for code, text in descriptions.items()}
+        self.sided_siblings = SIDED_SIBLINGS
 
     def sided(self, code: str, description: str, side: str) -> CodeSuggestion | None:
         """The code whose description is `description` with one "unspecified" naming `side`
         ("unspecified female breast" -> "left female breast"; "Age-related nuclear cataract,
         unspecified eye" -> "..., bilateral"), or with the other side's word replaced; None
         where the code book has none."""
-        listed = SIDED_SIBLINGS.get(code, {}).get(side)
+        listed = self.sided_siblings.get(code, {}).get(side)
         if listed is not None:
             return CodeSuggestion(listed, "", 0.0)
         text = description.lower()
